@@ -1,0 +1,164 @@
+//! Recurring intervals from RFC 5545 rules, for exclusions such as a weekly maintenance slot.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use rrule::{RRuleSet, Tz};
+
+use crate::duration::Duration;
+
+/// The most occurrences expanded for one evaluation range: a minutely rule over a 30-day
+/// window needs 43,200.
+const MAX_OCCURRENCES: u16 = u16::MAX;
+
+/// A recurring interval: an RFC 5545 `RRULE` from a first occurrence, each `duration` long.
+#[derive(Debug, Clone)]
+pub struct Recurrence {
+    /// The rule text, such as `FREQ=WEEKLY;BYDAY=SU`.
+    pub rule: String,
+    /// The first occurrence (Unix ms); later ones keep its wall-clock time in `time_zone`.
+    pub start_ms: i64,
+    /// The zone in which the rule's days and hours are read.
+    pub time_zone: String,
+    /// How long each occurrence lasts.
+    pub duration: Duration,
+    set: RRuleSet,
+}
+
+/// Why a recurrence rule was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecurrenceError {
+    /// The zone is not an IANA time zone.
+    #[error("unknown time zone `{0}`")]
+    TimeZone(String),
+    /// The rule does not parse or validate.
+    #[error("`{rule}` is not a valid RFC 5545 rule: {why}")]
+    Rule {
+        /// The rule as written.
+        rule: String,
+        /// What the rule parser said.
+        why: String,
+    },
+}
+
+impl Recurrence {
+    /// Checks and keeps a rule.
+    ///
+    /// # Errors
+    ///
+    /// When the zone is unknown or the rule is not valid RFC 5545.
+    pub fn new(
+        rule: &str,
+        start_ms: i64,
+        time_zone: &str,
+        duration: Duration,
+    ) -> Result<Self, RecurrenceError> {
+        let zone =
+            TimeZone::get(time_zone).map_err(|_| RecurrenceError::TimeZone(time_zone.into()))?;
+        let local = Timestamp::from_millisecond(start_ms)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned_datetime(zone)
+            .datetime();
+        let rule = rule.trim().trim_start_matches("RRULE:");
+        let text = format!(
+            "DTSTART;TZID={time_zone}:{}\nRRULE:{rule}",
+            local.strftime("%Y%m%dT%H%M%S")
+        );
+        let set: RRuleSet =
+            text.parse()
+                .map_err(|error: rrule::RRuleError| RecurrenceError::Rule {
+                    rule: rule.to_owned(),
+                    why: error.to_string(),
+                })?;
+        Ok(Recurrence {
+            rule: rule.to_owned(),
+            start_ms,
+            time_zone: time_zone.to_owned(),
+            duration,
+            set,
+        })
+    }
+
+    /// The occurrences that overlap `[from_ms, to_ms)`, as `[start, end)` in Unix ms.
+    pub fn occurrences(&self, from_ms: i64, to_ms: i64) -> Vec<(i64, i64)> {
+        let bound = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms).map(|utc| utc.with_timezone(&Tz::UTC))
+        };
+        let (Some(after), Some(before)) = (bound(from_ms - self.duration.millis()), bound(to_ms))
+        else {
+            return Vec::new();
+        };
+        let result = self
+            .set
+            .clone()
+            .after(after)
+            .before(before)
+            .all(MAX_OCCURRENCES);
+        result
+            .dates
+            .iter()
+            .map(|start| {
+                let start = start.timestamp_millis();
+                (start, start + self.duration.millis())
+            })
+            .filter(|&(start, end)| end > from_ms && start < to_ms)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(text: &str) -> i64 {
+        text.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn weekly_slots_keep_local_time_across_daylight_saving() {
+        // Sundays 02:00–03:00 Berlin time from 2026-10-18 (CEST, UTC+2).
+        let hour = "1h".parse().unwrap();
+        let weekly = Recurrence::new(
+            "FREQ=WEEKLY;BYDAY=SU",
+            ms("2026-10-18T00:00:00Z"),
+            "Europe/Berlin",
+            hour,
+        )
+        .unwrap();
+        let slots = weekly.occurrences(ms("2026-10-17T00:00:00Z"), ms("2026-10-27T00:00:00Z"));
+        // 18 October at 02:00 CEST = 00:00Z; 25 October at 02:00 CET (clocks went back at
+        // 03:00 CEST that morning) = 01:00Z.
+        assert_eq!(
+            slots,
+            vec![
+                (ms("2026-10-18T00:00:00Z"), ms("2026-10-18T01:00:00Z")),
+                (ms("2026-10-25T01:00:00Z"), ms("2026-10-25T02:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_occurrence_that_started_before_the_range_still_overlaps_it() {
+        let daily = Recurrence::new(
+            "FREQ=DAILY",
+            ms("2026-01-01T23:30:00Z"),
+            "UTC",
+            "1h".parse().unwrap(),
+        )
+        .unwrap();
+        let slots = daily.occurrences(ms("2026-01-02T00:00:00Z"), ms("2026-01-02T12:00:00Z"));
+        assert_eq!(
+            slots,
+            vec![(ms("2026-01-01T23:30:00Z"), ms("2026-01-02T00:30:00Z"))]
+        );
+    }
+
+    #[test]
+    fn bad_rules_and_zones_are_refused() {
+        let hour: Duration = "1h".parse().unwrap();
+        assert!(Recurrence::new("FREQ=SOMETIMES", 0, "UTC", hour).is_err());
+        assert_eq!(
+            Recurrence::new("FREQ=DAILY", 0, "Mars/Olympus", hour).unwrap_err(),
+            RecurrenceError::TimeZone("Mars/Olympus".into())
+        );
+    }
+}

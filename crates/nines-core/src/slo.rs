@@ -1,0 +1,215 @@
+//! The validated SLO model: services, their telemetry sources and SLOs.
+//!
+//! `nines-spec` builds these from spec files; readers, the classifier and the engine only ever
+//! see this model.
+
+use std::collections::BTreeMap;
+
+use crate::decimal::{Decimal, Objective, SliceTarget};
+use crate::duration::Duration;
+use crate::expr::Predicate;
+use crate::recurrence::Recurrence;
+use crate::source::{FieldDef, SourceFormat};
+use crate::window::Window;
+
+/// Everything the loaded spec files define.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Services, in the order they were read.
+    pub services: Vec<Service>,
+}
+
+impl Catalog {
+    /// Every SLO of every service, in order.
+    pub fn slos(&self) -> impl Iterator<Item = &Slo> {
+        self.services.iter().flat_map(|service| &service.slos)
+    }
+
+    /// The service called `name`.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|service| service.name == name)
+    }
+}
+
+/// A service: who owns it, what it depends on, what telemetry it has and its SLOs.
+#[derive(Debug, Clone, Default)]
+pub struct Service {
+    /// Unique name.
+    pub name: String,
+    /// Owning team.
+    pub team: Option<String>,
+    /// Accountable lead.
+    pub lead: Option<String>,
+    /// Tier (1 is most critical).
+    pub tier: Option<u32>,
+    /// Free-form labels.
+    pub labels: BTreeMap<String, String>,
+    /// Services this one depends on.
+    pub dependencies: Vec<Dependency>,
+    /// Telemetry sources.
+    pub sources: Vec<Source>,
+    /// SLOs.
+    pub slos: Vec<Slo>,
+}
+
+/// A dependency of one service on another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The service depended on.
+    pub service: String,
+    /// Hard: an outage of the dependency is an outage of this service.
+    pub hard: bool,
+    /// The dependency is run by a third party.
+    pub third_party: bool,
+}
+
+/// A named telemetry source of a service.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Name, unique within the service.
+    pub name: String,
+    /// How its records are laid out.
+    pub format: SourceFormat,
+}
+
+/// A service level objective.
+#[derive(Debug, Clone)]
+pub struct Slo {
+    /// The service it belongs to.
+    pub service: String,
+    /// Name, unique within the service.
+    pub name: String,
+    /// What it promises, in words.
+    pub description: Option<String>,
+    /// The target share of good events (or slices).
+    pub objective: Objective,
+    /// The period the objective applies to.
+    pub window: Window,
+    /// How the budget is counted.
+    pub budgeting: Budgeting,
+    /// How events are classified.
+    pub sli: Sli,
+    /// A field to break the SLI down by (region, route), if any.
+    pub group_by: Option<FieldDef>,
+    /// Multi-window burn-rate alerts.
+    pub alerts: Vec<AlertRule>,
+    /// Intervals and event classes removed from measurement.
+    pub exclusions: Vec<Exclusion>,
+    /// Free-form labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// How an SLI classifies events of its source.
+#[derive(Debug, Clone)]
+pub struct Sli {
+    /// The source's name within the service.
+    pub source: String,
+    /// Which events count at all.
+    pub valid: Predicate,
+    /// Which valid events are good, or which are bad.
+    pub criterion: Criterion,
+}
+
+/// The criterion of an SLI, written one way or the other.
+#[derive(Debug, Clone)]
+pub enum Criterion {
+    /// Valid events that match are good.
+    Good(Predicate),
+    /// Valid events that match are bad.
+    Bad(Predicate),
+}
+
+impl Criterion {
+    /// True when the valid `event` is good.
+    #[inline]
+    pub fn is_good(&self, event: &crate::event::Event<'_>) -> bool {
+        match self {
+            Criterion::Good(good) => good.matches(event),
+            Criterion::Bad(bad) => !bad.matches(event),
+        }
+    }
+}
+
+/// How an error budget is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budgeting {
+    /// Count events: the SLI is the ratio of sums of good and valid events.
+    Occurrences,
+    /// Count slices: a slice is good when its own SLI meets the target.
+    Timeslices {
+        /// Slice length, a whole number of minutes.
+        slice: Duration,
+        /// The share of good events a slice needs.
+        target: SliceTarget,
+        /// What a slice without valid events counts as.
+        no_data: NoData,
+    },
+    /// Average the per-slice ratios.
+    RatioTimeslices {
+        /// Slice length, a whole number of minutes.
+        slice: Duration,
+    },
+}
+
+impl Budgeting {
+    /// The method's name in specs and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Budgeting::Occurrences => "occurrences",
+            Budgeting::Timeslices { .. } => "timeslices",
+            Budgeting::RatioTimeslices { .. } => "ratio-timeslices",
+        }
+    }
+}
+
+/// What a timeslice without valid events counts as. Never good: no data is not 100 %.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoData {
+    /// Neither good nor bad: reported as a gap.
+    #[default]
+    Skip,
+    /// Bad: for SLOs that must always see traffic.
+    Bad,
+}
+
+/// One multi-window burn-rate alert: it fires while both lookbacks burn faster than `factor`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    /// Who is told: `page`, `ticket`, or a name of the user's.
+    pub severity: String,
+    /// The long lookback, which sets how much budget must have gone.
+    pub long: Duration,
+    /// The short lookback, which makes the alert clear soon after the burn stops.
+    pub short: Duration,
+    /// The burn-rate threshold.
+    pub factor: f64,
+    /// The share of the budget this alert spends before firing, when it was given that way.
+    pub budget_share: Option<Decimal>,
+    /// Fewer valid events than this in the long lookback: no alert, "insufficient traffic".
+    pub min_events: f64,
+}
+
+/// Something removed from an SLO's measurement, with the reason.
+#[derive(Debug, Clone)]
+pub struct Exclusion {
+    /// Why (maintenance, third-party outage, DDoS).
+    pub reason: String,
+    /// What is excluded.
+    pub kind: ExclusionKind,
+}
+
+/// What an exclusion removes.
+#[derive(Debug, Clone)]
+pub enum ExclusionKind {
+    /// One interval `[start_ms, end_ms)`, whole minutes.
+    Interval {
+        /// First excluded instant.
+        start_ms: i64,
+        /// First instant after the exclusion.
+        end_ms: i64,
+    },
+    /// Intervals that recur by an RFC 5545 rule, each `duration` long.
+    Recurring(Recurrence),
+    /// Events that match a predicate, wherever they fall.
+    Events(Predicate),
+}

@@ -1,0 +1,459 @@
+//! Evaluating one SLO at one instant: SLI, budget, burn rates, alerts, forecasts, gaps.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use nines_core::duration::Duration;
+use nines_core::series::{Counts, MINUTE_MS, MinuteSeries, SloSeries};
+use nines_core::slo::{AlertRule, Budgeting, Slo};
+use nines_core::window::Period;
+
+use crate::measure::{Tally, slices, tally};
+use crate::report::{
+    AlertCondition, AlertState, Count, Coverage, ErrorBudget, Exhaustion, Forecast, Gap, Gaps,
+    GroupReport, HistoryPoint, Lookbacks, Projection, SliceSummary, SloReport, Status,
+};
+use crate::timeline::Timeline;
+
+/// The lookbacks every report gives a burn rate for, in minutes.
+pub const LOOKBACKS: [(&str, i64); 7] = [
+    ("5m", 5),
+    ("30m", 30),
+    ("1h", 60),
+    ("2h", 120),
+    ("6h", 360),
+    ("1d", 1_440),
+    ("3d", 4_320),
+];
+
+/// What to compute beyond the report itself.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Add SLI, budget and alerts at every `step` across the window.
+    pub history_step: Option<Duration>,
+}
+
+/// Evaluates `slo` over what `series` recorded, at `at_ms` (Unix ms; rounded down to the
+/// minute, the resolution of slice series).
+pub fn evaluate(slo: &Slo, series: &SloSeries, at_ms: i64, options: &Options) -> SloReport {
+    let now = at_ms.div_euclid(MINUTE_MS);
+    let steps = history_steps(slo, now, options.history_step);
+    let start = range_start(slo, now, &steps);
+    let whole = Evaluator::new(slo, &series.total, &series.excluded, start, now);
+
+    let mut report = whole.report();
+    report.coverage.first_event = series.seen.map(|(first, _)| rfc3339(first));
+    report.coverage.last_event = series.seen.map(|(_, last)| rfc3339(last));
+    report.groups = series
+        .groups
+        .iter()
+        .map(|(group, counts)| {
+            Evaluator::new(slo, counts, &BTreeMap::new(), start, now).group_report(group)
+        })
+        .collect();
+    if !steps.is_empty() {
+        report.history = Some(
+            steps
+                .iter()
+                .map(|&step| whole.history_point(step))
+                .collect(),
+        );
+    }
+    report
+}
+
+/// The burn-rate alerts firing at `at_ms`, by rule, for alert timelines and tests.
+pub fn alert_states(slo: &Slo, series: &SloSeries, at_ms: i64) -> Vec<AlertState> {
+    let now = at_ms.div_euclid(MINUTE_MS);
+    let start = range_start(slo, now, &[]);
+    Evaluator::new(slo, &series.total, &series.excluded, start, now).alerts_at(now)
+}
+
+/// The evaluation times of the history, oldest first, excluding the window's start.
+fn history_steps(slo: &Slo, now: i64, step: Option<Duration>) -> Vec<i64> {
+    let Some(step) = step else { return Vec::new() };
+    let step = step.minutes().max(1);
+    let window_start = slo
+        .window
+        .period_at(now * MINUTE_MS)
+        .start_ms
+        .div_euclid(MINUTE_MS);
+    let mut steps: Vec<i64> = (0..)
+        .map(|k| now - k * step)
+        .take_while(|&minute| minute > window_start)
+        .collect();
+    steps.reverse();
+    steps
+}
+
+/// The first minute any query of this evaluation reads.
+fn range_start(slo: &Slo, now: i64, steps: &[i64]) -> i64 {
+    let longest_lookback = slo
+        .alerts
+        .iter()
+        .map(|alert| alert.long.minutes())
+        .chain(LOOKBACKS.iter().map(|(_, minutes)| *minutes))
+        .max()
+        .unwrap_or(0);
+    steps
+        .iter()
+        .chain(std::iter::once(&now))
+        .map(|&at| {
+            let window_start = slo
+                .window
+                .period_at(at * MINUTE_MS)
+                .start_ms
+                .div_euclid(MINUTE_MS);
+            window_start.min(at - longest_lookback)
+        })
+        .min()
+        .unwrap_or(now)
+}
+
+/// One SLO's numbers over one timeline (the whole, or one group).
+struct Evaluator<'a> {
+    slo: &'a Slo,
+    timeline: Timeline,
+    now: i64,
+}
+
+/// The window's numbers at one instant.
+struct WindowState {
+    period: Period,
+    tally: Tally,
+    budget: ErrorBudget,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(
+        slo: &'a Slo,
+        counts: &MinuteSeries<Counts>,
+        excluded: &BTreeMap<String, MinuteSeries<f64>>,
+        start: i64,
+        now: i64,
+    ) -> Self {
+        let timeline = Timeline::build(counts, excluded, &slo.exclusions, start, now);
+        Evaluator { slo, timeline, now }
+    }
+
+    fn report(&self) -> SloReport {
+        let slo = self.slo;
+        let state = self.window_state(self.now);
+        let counts = self
+            .timeline
+            .counts(minute(state.period.start_ms), self.now);
+        let excluded = self
+            .timeline
+            .excluded(minute(state.period.start_ms), self.now);
+        let alerts = self.alerts_at(self.now);
+        let firing = firing(&alerts);
+        let burn_rates = self.burn_rates(&state);
+        SloReport {
+            service: slo.service.clone(),
+            slo: slo.name.clone(),
+            objective: slo.objective.percent().to_f64(),
+            window: slo.window.to_string(),
+            budgeting: slo.budgeting.name().to_owned(),
+            evaluated_at: rfc3339(self.now * MINUTE_MS),
+            window_start: rfc3339(state.period.start_ms),
+            window_end: rfc3339(state.period.end_ms),
+            valid: counts.valid,
+            good: counts.good,
+            bad: counts.bad(),
+            excluded: excluded.values().sum(),
+            excluded_by_reason: excluded.into_iter().map(|(r, n)| (r, Count(n))).collect(),
+            sli: state.tally.sli(),
+            slices: self.slice_summary(&state),
+            exhaustion: self.exhaustion(&state, &burn_rates),
+            projection: self.projection(&state),
+            gaps: self.gaps(&state.period),
+            coverage: self.coverage(&state.period),
+            status: status(&state, &firing),
+            burn_rates,
+            alerts,
+            firing,
+            error_budget: state.budget,
+            groups: Vec::new(),
+            history: None,
+        }
+    }
+
+    fn group_report(&self, group: &str) -> GroupReport {
+        let state = self.window_state(self.now);
+        let counts = self
+            .timeline
+            .counts(minute(state.period.start_ms), self.now);
+        let firing = firing(&self.alerts_at(self.now));
+        GroupReport {
+            group: group.to_owned(),
+            valid: counts.valid,
+            bad: counts.bad(),
+            sli: state.tally.sli(),
+            error_budget_remaining: state.budget.remaining,
+            burn_rates: self.burn_rates(&state),
+            status: status(&state, &firing),
+            firing,
+        }
+    }
+
+    fn history_point(&self, at: i64) -> HistoryPoint {
+        let state = self.window_state(at);
+        HistoryPoint {
+            at: rfc3339(at * MINUTE_MS),
+            sli: state.tally.sli(),
+            error_budget_remaining: state.budget.remaining,
+            firing: firing(&self.alerts_at(at)),
+        }
+    }
+
+    /// The window holding minute `at`, what was measured in it, and its budget.
+    fn window_state(&self, at: i64) -> WindowState {
+        let period = self.slo.window.period_at(at * MINUTE_MS);
+        let tally = tally(
+            &self.timeline,
+            self.slo.budgeting,
+            minute(period.start_ms),
+            at,
+        );
+        let budget = self.budget(&period, &tally, at);
+        WindowState {
+            period,
+            tally,
+            budget,
+        }
+    }
+
+    /// The budget of the window so far. Event budgets grow with the events seen; slice
+    /// budgets are fixed by the window's length, less excluded slices.
+    fn budget(&self, period: &Period, tally: &Tally, at: i64) -> ErrorBudget {
+        let objective = self.slo.objective;
+        let (unit, base, slice_minutes) = match self.slo.budgeting {
+            Budgeting::Occurrences => ("events", tally.base, None),
+            Budgeting::Timeslices { slice, .. } => {
+                let (start, end) = (minute(period.start_ms), minute(period.end_ms));
+                let all = slices(slice.minutes(), start, end).count() as u64;
+                let base = all.saturating_sub(tally.slices.excluded) as f64;
+                ("slices", base, Some(slice.minutes() as f64))
+            }
+            Budgeting::RatioTimeslices { slice } => {
+                ("slices", tally.base, Some(slice.minutes() as f64))
+            }
+        };
+        let allowed = objective.allowed_bad(base);
+        let spent = tally.bad;
+        let consumed = if allowed > 0.0 { spent / allowed } else { 0.0 };
+        let _ = at;
+        ErrorBudget {
+            unit,
+            allowed,
+            spent,
+            consumed,
+            remaining: 1.0 - consumed,
+            allowed_minutes: slice_minutes.map(|m| allowed * m),
+            remaining_minutes: slice_minutes.map(|m| (allowed - spent) * m),
+        }
+    }
+
+    fn burn_rates(&self, state: &WindowState) -> Lookbacks {
+        let objective = self.slo.objective;
+        let budgeting = self.slo.budgeting;
+        let mut rates: Vec<(String, Option<f64>)> = LOOKBACKS
+            .iter()
+            .map(|&(name, minutes)| {
+                let tally = tally(&self.timeline, budgeting, self.now - minutes, self.now);
+                (name.to_owned(), tally.burn_rate(objective, budgeting))
+            })
+            .collect();
+        let window = match budgeting {
+            // Spent over allowed-so-far: a rolling window's burn equals its consumed share.
+            Budgeting::Timeslices { .. } => {
+                let elapsed = state.period.elapsed_ms() as f64 / state.period.length_ms() as f64;
+                (state.tally.valid_events > 0.0 && elapsed > 0.0)
+                    .then(|| state.budget.consumed / elapsed)
+            }
+            _ => state.tally.burn_rate(objective, budgeting),
+        };
+        rates.push(("window".to_owned(), window));
+        Lookbacks(rates)
+    }
+
+    /// Every alert rule's state at minute `at`.
+    fn alerts_at(&self, at: i64) -> Vec<AlertState> {
+        self.slo
+            .alerts
+            .iter()
+            .map(|rule| self.alert_at(rule, at))
+            .collect()
+    }
+
+    fn alert_at(&self, rule: &AlertRule, at: i64) -> AlertState {
+        let (objective, budgeting) = (self.slo.objective, self.slo.budgeting);
+        let long = tally(&self.timeline, budgeting, at - rule.long.minutes(), at);
+        let short = tally(&self.timeline, budgeting, at - rule.short.minutes(), at);
+        let long_burn_rate = long.burn_rate(objective, budgeting);
+        let short_burn_rate = short.burn_rate(objective, budgeting);
+        let state = match (long_burn_rate, short_burn_rate) {
+            (None, _) => AlertCondition::NoData,
+            _ if long.valid_events < rule.min_events => AlertCondition::InsufficientTraffic,
+            (_, None) => AlertCondition::NoData,
+            (Some(l), Some(s)) if l > rule.factor && s > rule.factor => AlertCondition::Firing,
+            _ => AlertCondition::Ok,
+        };
+        AlertState {
+            severity: rule.severity.clone(),
+            long: rule.long.to_string(),
+            short: rule.short.to_string(),
+            factor: rule.factor,
+            min_events: rule.min_events,
+            long_burn_rate,
+            short_burn_rate,
+            long_valid: long.valid_events,
+            state,
+        }
+    }
+
+    /// Time to exhaustion: remaining share × window length / burn rate.
+    fn exhaustion(&self, state: &WindowState, rates: &Lookbacks) -> Exhaustion {
+        let forecast = |lookback: &str| {
+            let remaining = state.budget.remaining;
+            let seconds = if remaining <= 0.0 {
+                Some(0.0)
+            } else {
+                rates
+                    .get(lookback)
+                    .filter(|&rate| rate > 0.0)
+                    .map(|rate| remaining * (state.period.length_ms() as f64 / 1000.0) / rate)
+            };
+            Forecast {
+                seconds,
+                at: seconds.map(|s| rfc3339(self.now * MINUTE_MS + (s * 1000.0) as i64)),
+            }
+        };
+        Exhaustion {
+            at_1h_burn_rate: forecast("1h"),
+            at_1d_burn_rate: forecast("1d"),
+        }
+    }
+
+    /// For calendar windows: the period's end if the rate so far goes on.
+    fn projection(&self, state: &WindowState) -> Option<Projection> {
+        let period = state.period;
+        if !self.slo.window.is_calendar() || period.elapsed_ms() <= 0 {
+            return None;
+        }
+        let scale = period.length_ms() as f64 / period.elapsed_ms() as f64;
+        let spent = state.budget.spent * scale;
+        let allowed = match self.slo.budgeting {
+            Budgeting::Timeslices { .. } => state.budget.allowed,
+            _ => state.budget.allowed * scale,
+        };
+        let consumed = if allowed > 0.0 { spent / allowed } else { 0.0 };
+        let counts = self.timeline.counts(minute(period.start_ms), self.now);
+        Some(Projection {
+            estimate: true,
+            period_end: rfc3339(period.end_ms),
+            valid: counts.valid * scale,
+            bad: counts.bad() * scale,
+            consumed,
+            remaining: 1.0 - consumed,
+        })
+    }
+
+    fn slice_summary(&self, state: &WindowState) -> Option<SliceSummary> {
+        let length = match self.slo.budgeting {
+            Budgeting::Occurrences => return None,
+            Budgeting::Timeslices { slice, .. } | Budgeting::RatioTimeslices { slice } => slice,
+        };
+        let (start, end) = (minute(state.period.start_ms), minute(state.period.end_ms));
+        let s = state.tally.slices;
+        Some(SliceSummary {
+            length: length.to_string(),
+            total: slices(length.minutes(), start, end).count() as u64,
+            good: s.good,
+            bad: s.bad,
+            no_data: s.no_data,
+            excluded: s.excluded,
+        })
+    }
+
+    /// Runs of minutes with no valid events that are not excluded.
+    fn gaps(&self, period: &Period) -> Gaps {
+        let mut intervals = Vec::new();
+        let mut run_start = None;
+        for m in minute(period.start_ms)..=self.now {
+            let empty =
+                m < self.now && self.timeline.valid_in(m) <= 0.0 && !self.timeline.is_excluded(m);
+            match (empty, run_start) {
+                (true, None) => run_start = Some(m),
+                (false, Some(start)) => {
+                    intervals.push(Gap {
+                        start: rfc3339(start * MINUTE_MS),
+                        end: rfc3339(m * MINUTE_MS),
+                        minutes: m - start,
+                    });
+                    run_start = None;
+                }
+                _ => {}
+            }
+        }
+        Gaps {
+            count: intervals.len(),
+            minutes: intervals.iter().map(|gap| gap.minutes).sum(),
+            intervals,
+        }
+    }
+
+    fn coverage(&self, period: &Period) -> Coverage {
+        let start = minute(period.start_ms);
+        let excluded = self.timeline.excluded_minute_count(start, self.now);
+        let window_minutes = (self.now - start - excluded).max(0);
+        let minutes_with_data = (start..self.now)
+            .filter(|&m| self.timeline.valid_in(m) > 0.0)
+            .count() as i64;
+        Coverage {
+            window_minutes,
+            minutes_with_data,
+            ratio: if window_minutes > 0 {
+                minutes_with_data as f64 / window_minutes as f64
+            } else {
+                0.0
+            },
+            first_event: None,
+            last_event: None,
+        }
+    }
+}
+
+/// The severities of the rules that fire, each once, in rule order.
+fn firing(alerts: &[AlertState]) -> Vec<String> {
+    let mut severities: Vec<String> = Vec::new();
+    for alert in alerts.iter().filter(|a| a.state == AlertCondition::Firing) {
+        if !severities.contains(&alert.severity) {
+            severities.push(alert.severity.clone());
+        }
+    }
+    severities
+}
+
+fn status(state: &WindowState, firing: &[String]) -> Status {
+    if state.tally.sli().is_some() && state.budget.remaining <= 0.0 {
+        Status::Exhausted
+    } else if firing.iter().any(|severity| severity == "page") {
+        Status::Page
+    } else if !firing.is_empty() {
+        Status::Ticket
+    } else if state.tally.sli().is_none() {
+        Status::NoData
+    } else {
+        Status::Ok
+    }
+}
+
+fn minute(ms: i64) -> i64 {
+    ms.div_euclid(MINUTE_MS)
+}
+
+/// Unix milliseconds as RFC 3339 in UTC.
+pub fn rfc3339(ms: i64) -> String {
+    Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+}

@@ -1,0 +1,120 @@
+//! Occurrences budgets, ratio of sums, and windows without traffic.
+
+use super::*;
+
+#[test]
+fn budget_over_a_rolling_window() {
+    // Objective 99.9 %, rolling 30d; 1,000,000 valid events, 500 bad.
+    let slo = slo("99.9", rolling("30d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T12:00:00Z"), 1_000_000.0, 500.0);
+    let report = report(&slo, &series, "2026-10-20T00:00:00Z");
+    // SLI = 999,500 / 1,000,000 = 0.9995
+    assert_eq!(report.sli, Some(0.9995));
+    // allowed = (1 − 0.999) × 1,000,000 = 1,000 exactly
+    assert_eq!(report.error_budget.allowed, 1_000.0);
+    // consumed = 500 / 1,000 = 0.5; remaining = 0.5
+    assert_eq!(report.error_budget.consumed, 0.5);
+    assert_eq!(report.error_budget.remaining, 0.5);
+    // burn rate over the window = (500 / 1,000,000) / 0.001 = 0.5
+    assert_eq!(report.burn_rates.get("window"), Some(0.5));
+    assert_eq!(report.status, Status::Ok);
+}
+
+#[test]
+fn ratio_of_sums_not_mean_of_ratios() {
+    // Hour A: 100,000 valid, 10 bad. Hour B: 100 valid, 50 bad.
+    let slo = slo("99.9", rolling("1d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T10:30:00Z"), 100_000.0, 10.0);
+    record(&mut series, ms("2026-10-10T11:30:00Z"), 100.0, 50.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    // right: 1 − 60 / 100,100 = 0.999400599…; the mean of ratios would be 0.74995
+    assert_close(report.sli.unwrap(), 1.0 - 60.0 / 100_100.0);
+    assert_eq!(report.bad, 60.0);
+}
+
+#[test]
+fn no_traffic_is_not_a_hundred_percent() {
+    // Traffic an hour ago, none in the last 5 minutes.
+    let slo = slo("99.9", rolling("7d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:00:00Z"), 100.0, 1.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_eq!(report.burn_rates.get("5m"), None);
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["burn_rates"]["5m"].is_null());
+    // 1 bad of 100 = 0.01 error ratio / 0.001 = burn 10 over the hour.
+    assert_close(report.burn_rates.get("1h").unwrap(), 10.0);
+}
+
+#[test]
+fn an_empty_window_has_no_sli_and_a_whole_budget() {
+    let slo = slo("99.9", rolling("7d"));
+    let report = report(&slo, &SloSeries::default(), "2026-10-10T12:00:00Z");
+    assert_eq!(report.sli, None);
+    assert_eq!(report.error_budget.remaining, 1.0);
+    assert_eq!(report.status, Status::NoData);
+    // The whole window is one gap: 7 × 1,440 = 10,080 minutes.
+    assert_eq!(report.gaps.count, 1);
+    assert_eq!(report.gaps.minutes, 10_080);
+    assert_eq!(report.coverage.ratio, 0.0);
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["sli"].is_null());
+}
+
+#[test]
+fn gaps_are_the_empty_stretches_of_the_window() {
+    // A 1h window with data in minutes :10 and :40 only.
+    let slo = slo("99", rolling("1h"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:10:00Z"), 5.0, 0.0);
+    record(&mut series, ms("2026-10-10T11:40:30Z"), 5.0, 0.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    // [11:00, 11:10) 10 minutes, [11:11, 11:40) 29, [11:41, 12:00) 19.
+    let lengths: Vec<i64> = report.gaps.intervals.iter().map(|g| g.minutes).collect();
+    assert_eq!(lengths, vec![10, 29, 19]);
+    assert_eq!(report.gaps.intervals[1].start, "2026-10-10T11:11:00Z");
+    assert_eq!(report.coverage.minutes_with_data, 2);
+    assert_eq!(report.coverage.window_minutes, 60);
+}
+
+#[test]
+fn an_overspent_budget_goes_negative_and_fails() {
+    // 99 % over 1d: 1,000 valid, 30 bad → allowed 10, consumed 3, remaining −2.
+    let slo = slo("99", rolling("1d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T08:00:00Z"), 1_000.0, 30.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_eq!(report.error_budget.allowed, 10.0);
+    assert_eq!(report.error_budget.remaining, -2.0);
+    assert_eq!(report.status, Status::Exhausted);
+    assert!(report.status.is_failing());
+    assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, Some(0.0));
+}
+
+#[test]
+fn time_to_exhaustion_at_the_current_burn() {
+    // 99 % over 10d. 10,000 valid in the window, 50 bad: allowed 100, remaining 0.5.
+    // The last day holds all of it: burn over 1d = (50 / 10,000) / 0.01 = 0.5.
+    // At burn 0.5 the whole budget lasts 20 days; half of it lasts 10 days = 864,000 s.
+    let slo = slo("99", rolling("10d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T06:00:00Z"), 10_000.0, 50.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_eq!(report.error_budget.remaining, 0.5);
+    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, Some(864_000.0));
+    // Nothing in the last hour: no burn, no forecast.
+    assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, None);
+}
+
+#[test]
+fn evaluation_time_is_rounded_down_to_the_minute() {
+    let slo = slo("99", rolling("1h"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:59:10Z"), 1.0, 0.0);
+    let report = report(&slo, &series, "2026-10-10T11:59:40Z");
+    assert_eq!(report.evaluated_at, "2026-10-10T11:59:00Z");
+    // The minute being evaluated has not finished: it is not in the window.
+    assert_eq!(report.valid, 0.0);
+}

@@ -1,0 +1,79 @@
+//! Timeslice budgets: good slices, empty slices, budgets in minutes.
+
+use super::*;
+
+fn timeslices(target: &str, no_data: NoData) -> Budgeting {
+    Budgeting::Timeslices {
+        slice: Duration::MINUTE,
+        target: target.parse().unwrap(),
+        no_data,
+    }
+}
+
+#[test]
+fn monthly_budget_in_minutes_follows_daylight_saving() {
+    // 1-minute slices at 99.9 %: October 2026 in Berlin has 44,700 minutes, so its budget is
+    // 44.7 bad minutes; March has 44,580 minutes, 44.58.
+    let mut slo = slo("99.9", calendar(CalendarUnit::Month, "Europe/Berlin"));
+    slo.budgeting = timeslices("99", NoData::Skip);
+    let october = report(&slo, &SloSeries::default(), "2026-10-15T00:00:00Z");
+    assert_close(october.error_budget.allowed, 44.7);
+    assert_eq!(
+        october.error_budget.allowed_minutes,
+        Some(october.error_budget.allowed)
+    );
+    assert_eq!(october.slices.as_ref().unwrap().total, 44_700);
+    let march = report(&slo, &SloSeries::default(), "2026-03-15T00:00:00Z");
+    assert_close(march.error_budget.allowed, 44.58);
+}
+
+#[test]
+fn slices_are_judged_by_their_own_sli_and_empty_ones_are_skipped() {
+    // A 10-minute window of 1-minute slices, target 95 %, objective 90 %.
+    // 11:50: 100 valid, 2 bad → 98 % → good.  11:51: 100 valid, 10 bad → 90 % → bad.
+    // 11:52: 20 valid, 1 bad → 95 % → good (meets the target exactly).
+    // The 7 other minutes are empty: no data, neither good nor bad.
+    let mut slo = slo("90", rolling("10m"));
+    slo.budgeting = timeslices("95", NoData::Skip);
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:50:00Z"), 100.0, 2.0);
+    record(&mut series, ms("2026-10-10T11:51:00Z"), 100.0, 10.0);
+    record(&mut series, ms("2026-10-10T11:52:00Z"), 20.0, 1.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    let slices = report.slices.as_ref().unwrap();
+    assert_eq!((slices.good, slices.bad, slices.no_data), (2, 1, 7));
+    // SLI = 2 good / 3 measured slices.
+    assert_close(report.sli.unwrap(), 2.0 / 3.0);
+    // Budget = 10 % of the 10 slices = 1 slice; one bad slice spends all of it.
+    assert_close(report.error_budget.allowed, 1.0);
+    assert_close(report.error_budget.remaining, 0.0);
+    assert_eq!(report.status, Status::Exhausted);
+}
+
+#[test]
+fn empty_slices_can_count_as_bad() {
+    // Same data, but an SLO that must always see traffic: the 7 empty minutes are bad too.
+    let mut slo = slo("90", rolling("10m"));
+    slo.budgeting = timeslices("95", NoData::Bad);
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:50:00Z"), 100.0, 2.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    let slices = report.slices.as_ref().unwrap();
+    assert_eq!((slices.good, slices.bad, slices.no_data), (1, 9, 0));
+    assert_close(report.sli.unwrap(), 0.1);
+}
+
+#[test]
+fn ratio_timeslices_average_the_slice_ratios() {
+    // Worked example 2 again, with hourly ratio-timeslices: the mean of 0.9999 and 0.5 is
+    // 0.74995 — here that is what was asked for.
+    let mut slo = slo("99", rolling("2h"));
+    slo.budgeting = Budgeting::RatioTimeslices {
+        slice: minutes("1h"),
+    };
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T10:30:00Z"), 100_000.0, 10.0);
+    record(&mut series, ms("2026-10-10T11:30:00Z"), 100.0, 50.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_close(report.sli.unwrap(), 0.74995);
+}
