@@ -1,0 +1,135 @@
+//! Spec formats of nines: the `nines/v1` YAML and the CEL expressions inside it, turned into the
+//! validated core model with diagnostics that point at the offending text.
+//!
+//! [`load`] reads files and directories, checks everything it can, and returns both the
+//! [`Catalog`] of what was valid and every problem found, so that one run reports them all.
+
+mod alerting;
+mod decode;
+pub mod diagnostic;
+pub mod expr;
+mod native;
+pub mod node;
+
+use std::path::{Path, PathBuf};
+
+use nines_core::slo::Catalog;
+
+pub use alerting::{Preset, Rescale, factor_for_share, preset_rules};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use native::API_VERSION;
+
+/// What loading spec files gave.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The services and SLOs that decoded without error.
+    pub catalog: Catalog,
+    /// Every problem, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub files: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// True when any problem is an error: the catalog is then incomplete.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    /// How many problems have `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
+/// Loads every spec file in `paths`; directories are searched recursively for `.yaml` and
+/// `.yml` files, in name order.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(path, &mut files, &mut diagnostics);
+    }
+    let texts: Vec<(PathBuf, String)> = files
+        .iter()
+        .filter_map(|file| match std::fs::read_to_string(file) {
+            Ok(text) => Some((file.clone(), text)),
+            Err(error) => {
+                let at = node::Position { line: 1, column: 1 };
+                diagnostics.error(file, at, format!("cannot read the file: {error}"));
+                None
+            }
+        })
+        .collect();
+    let mut loaded = load_texts(&texts, diagnostics);
+    loaded.files = files;
+    loaded
+}
+
+/// Loads specs from text, as if read from files named as given (for tests and stdin).
+pub fn load_str(name: &str, text: &str) -> Loaded {
+    load_texts(
+        &[(PathBuf::from(name), text.to_owned())],
+        Diagnostics::default(),
+    )
+}
+
+fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Loaded {
+    let mut documents = Vec::new();
+    for (file, text) in texts {
+        match node::parse(text) {
+            Ok(roots) => documents.extend(roots.into_iter().map(|root| native::Document {
+                file: file.clone(),
+                root,
+            })),
+            Err(error) => diagnostics.error_hint(
+                file,
+                error.position,
+                format!("this is not valid YAML: {}", error.message),
+                "check the indentation and quoting near this line",
+            ),
+        }
+    }
+    let criteria = native::collect_criteria(&documents, &mut diagnostics);
+    let catalog = native::build_services(&documents, &criteria, &mut diagnostics);
+    Loaded {
+        catalog,
+        diagnostics: diagnostics.into_sorted(),
+        files: texts.iter().map(|(file, _)| file.clone()).collect(),
+    }
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Diagnostics) {
+    let at = node::Position { line: 1, column: 1 };
+    if path.is_file() {
+        files.push(path.to_owned());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(error) => {
+            diagnostics.error_hint(
+                path,
+                at,
+                format!("cannot read: {error}"),
+                "give a spec file or a directory of them",
+            );
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        let is_yaml = child
+            .extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml");
+        if child.is_dir() || is_yaml {
+            collect_files(&child, files, diagnostics);
+        }
+    }
+}
