@@ -5,6 +5,7 @@
 //! Every other crate speaks in these types; raw input (YAML, flags) never gets this far without
 //! being checked.
 
+pub mod conventions;
 pub mod decimal;
 pub mod duration;
 pub mod event;

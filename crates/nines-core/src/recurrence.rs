@@ -124,14 +124,16 @@ mod tests {
             hour,
         )
         .unwrap();
-        let slots = weekly.occurrences(ms("2026-10-17T00:00:00Z"), ms("2026-10-27T00:00:00Z"));
-        // 18 October at 02:00 CEST = 00:00Z; 25 October at 02:00 CET (clocks went back at
-        // 03:00 CEST that morning) = 01:00Z.
+        let slots = weekly.occurrences(ms("2026-10-17T00:00:00Z"), ms("2026-11-02T00:00:00Z"));
+        // 18 October, 02:00 CEST = 00:00Z. 25 October: the clocks go back from 03:00 CEST to
+        // 02:00 CET, so 02:00 happens twice; RFC 5545 takes the first, 02:00 CEST = 00:00Z.
+        // 1 November, 02:00 CET = 01:00Z.
         assert_eq!(
             slots,
             vec![
                 (ms("2026-10-18T00:00:00Z"), ms("2026-10-18T01:00:00Z")),
-                (ms("2026-10-25T01:00:00Z"), ms("2026-10-25T02:00:00Z")),
+                (ms("2026-10-25T00:00:00Z"), ms("2026-10-25T01:00:00Z")),
+                (ms("2026-11-01T01:00:00Z"), ms("2026-11-01T02:00:00Z")),
             ]
         );
     }

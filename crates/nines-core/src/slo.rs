@@ -209,7 +209,7 @@ pub enum ExclusionKind {
         end_ms: i64,
     },
     /// Intervals that recur by an RFC 5545 rule, each `duration` long.
-    Recurring(Recurrence),
+    Recurring(Box<Recurrence>),
     /// Events that match a predicate, wherever they fall.
     Events(Predicate),
 }

@@ -442,7 +442,10 @@ impl NginxVariable {
 mod tests {
     use super::*;
 
-    const NGINX_COMBINED: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
+    const NGINX_COMBINED: &str = concat!(
+        r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "#,
+        r#""$http_referer" "$http_user_agent""#
+    );
 
     fn names(defs: &[FieldDef]) -> Vec<&str> {
         defs.iter().map(|d| d.name.as_str()).collect()

@@ -160,7 +160,7 @@ impl<'a> Evaluator<'a> {
             valid: counts.valid,
             good: counts.good,
             bad: counts.bad(),
-            excluded: excluded.values().sum(),
+            excluded: excluded.values().fold(0.0, |total, n| total + n),
             excluded_by_reason: excluded.into_iter().map(|(r, n)| (r, Count(n))).collect(),
             sli: state.tally.sli(),
             slices: self.slice_summary(&state),
@@ -173,6 +173,7 @@ impl<'a> Evaluator<'a> {
             alerts,
             firing,
             error_budget: state.budget,
+            group_by: slo.group_by.as_ref().map(|field| field.name.clone()),
             groups: Vec::new(),
             history: None,
         }

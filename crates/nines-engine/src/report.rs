@@ -64,6 +64,9 @@ pub struct SloReport {
     pub coverage: Coverage,
     /// `ok`, `ticket`, `page`, `exhausted` or `no data`.
     pub status: Status,
+    /// The field the SLO is grouped by, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<String>,
     /// The same SLO for each value of its group field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupReport>,
@@ -161,6 +164,7 @@ pub struct AlertState {
     /// The burn-rate threshold.
     pub factor: f64,
     /// The minimum valid events in the long lookback.
+    #[serde(serialize_with = "count")]
     pub min_events: f64,
     /// Burn over the long lookback.
     pub long_burn_rate: Option<f64>,
@@ -188,6 +192,18 @@ pub enum AlertCondition {
     /// A lookback without valid events: no burn rate, no alert.
     #[serde(rename = "no data")]
     NoData,
+}
+
+impl AlertCondition {
+    /// The condition in words, as in JSON.
+    pub fn word(self) -> &'static str {
+        match self {
+            AlertCondition::Firing => "firing",
+            AlertCondition::Ok => "ok",
+            AlertCondition::InsufficientTraffic => "insufficient traffic",
+            AlertCondition::NoData => "no data",
+        }
+    }
 }
 
 /// When the budget runs out if the current burn goes on.

@@ -575,10 +575,14 @@ impl Checker<'_> {
             self.error(value, message, None);
             return None;
         }
-        let wrong = |constant: &Constant| match (&typed, constant) {
-            (Typed::Int(_) | Typed::Double(_), Constant::Int(_) | Constant::Double(_)) => false,
-            (Typed::Str(_), Constant::Str(_)) => false,
-            _ => true,
+        let wrong = |constant: &Constant| {
+            !matches!(
+                (&typed, constant),
+                (
+                    Typed::Int(_) | Typed::Double(_),
+                    Constant::Int(_) | Constant::Double(_)
+                ) | (Typed::Str(_), Constant::Str(_))
+            )
         };
         if let Some(at) = constants.iter().position(wrong) {
             let element = &list_elements(list)[at];

@@ -975,7 +975,7 @@ fn recurring(cx: &mut Context<'_>, map: &Map<'_>, rule: &Node) -> Option<Exclusi
         None => "UTC",
     };
     match Recurrence::new(text_rule, start?, zone, duration?) {
-        Ok(recurrence) => Some(ExclusionKind::Recurring(recurrence)),
+        Ok(recurrence) => Some(ExclusionKind::Recurring(Box::new(recurrence))),
         Err(error) => {
             cx.error_hint(
                 rule.position,

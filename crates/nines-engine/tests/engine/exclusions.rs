@@ -40,7 +40,7 @@ fn recurring_exclusions_follow_their_rule() {
     );
     slo.exclusions = vec![Exclusion {
         reason: "nightly deploy".into(),
-        kind: ExclusionKind::Recurring(rule.unwrap()),
+        kind: ExclusionKind::Recurring(Box::new(rule.unwrap())),
     }];
     let mut series = SloSeries::default();
     record(&mut series, ms("2026-10-08T02:10:00Z"), 10.0, 10.0);

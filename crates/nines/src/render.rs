@@ -1,0 +1,452 @@
+//! Printing reports: a table for people, JSON and CSV for programs. The only place that
+//! writes to stdout.
+
+use std::io::{self, IsTerminal, Write};
+
+use nines_engine::report::{AlertCondition, AlertState, Count, GroupReport, SloReport, Status};
+use serde::Serialize;
+
+use crate::report::Report;
+
+/// The version of the JSON report's schema (`docs/report.schema.json`).
+pub(crate) const SCHEMA: &str = "nines.report/v1";
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// A table for people.
+    Table,
+    /// JSON, as documented in docs/report.schema.json.
+    Json,
+    /// CSV, one row per SLO (and per group).
+    Csv,
+    /// The Prometheus text exposition format, for a textfile collector or a Pushgateway.
+    Prometheus,
+}
+
+/// Prints `report` in `format` to stdout.
+pub(crate) fn print(report: &Report, format: Format) -> anyhow::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match format {
+        Format::Table => table(&mut out, report, Style::detect())?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json_report(report))?;
+            writeln!(out)?;
+        }
+        Format::Csv => csv_report(&mut out, report)?,
+        Format::Prometheus => out.write_all(crate::exposition::exposition(report).as_bytes())?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The JSON report, fields in the documented order.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: &'static str,
+    evaluated_at: String,
+    evaluated_at_from: &'static str,
+    slos: &'a [SloReport],
+    inputs: Vec<JsonInput<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonInput<'a> {
+    source: &'a str,
+    path: &'a str,
+    bytes: u64,
+    lines: u64,
+    events: u64,
+    malformed: &'a std::collections::BTreeMap<String, u64>,
+    malformed_samples: Vec<JsonSample<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSample<'a> {
+    line: u64,
+    reason: &'a str,
+    excerpt: &'a str,
+}
+
+fn json_report(report: &Report) -> JsonReport<'_> {
+    let inputs = report
+        .inputs
+        .iter()
+        .map(|input| {
+            let stats = &input.stats;
+            JsonInput {
+                source: &input.source,
+                path: &stats.label,
+                bytes: stats.bytes,
+                lines: stats.lines,
+                events: stats.events,
+                malformed: &stats.malformed,
+                malformed_samples: stats
+                    .samples
+                    .iter()
+                    .map(|sample| JsonSample {
+                        line: sample.line,
+                        reason: &sample.reason,
+                        excerpt: &sample.excerpt,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    JsonReport {
+        schema: SCHEMA,
+        evaluated_at: nines_engine::rfc3339(report.evaluated_at),
+        evaluated_at_from: report.evaluated_at_from,
+        slos: &report.slos,
+        inputs,
+    }
+}
+
+/// Whether to colour the status column.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    colour: bool,
+}
+
+impl Style {
+    /// Colour only on a terminal, and never when `NO_COLOR` is set.
+    fn detect() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Style {
+            colour: io::stdout().is_terminal() && !no_color,
+        }
+    }
+
+    fn status(self, status: Status) -> String {
+        let word = status.word();
+        if !self.colour {
+            return word.to_owned();
+        }
+        let code = match status {
+            Status::Ok => "32",
+            Status::Ticket => "33",
+            Status::Page | Status::Exhausted => "1;31",
+            Status::NoData => "2",
+        };
+        format!("\x1b[{code}m{word}\x1b[0m")
+    }
+}
+
+const HEADERS: [&str; 12] = [
+    "SERVICE",
+    "SLO",
+    "OBJECTIVE",
+    "WINDOW",
+    "VALID",
+    "BAD",
+    "SLI",
+    "BUDGET LEFT",
+    "BURN 1H",
+    "BURN 1D",
+    "FIRING",
+    "STATUS",
+];
+
+fn table(out: &mut impl Write, report: &Report, style: Style) -> anyhow::Result<()> {
+    writeln!(
+        out,
+        "evaluated at {} ({})\n",
+        nines_engine::rfc3339(report.evaluated_at),
+        report.evaluated_at_from
+    )?;
+    let mut rows: Vec<(Vec<String>, Status)> = Vec::new();
+    for slo in &report.slos {
+        rows.push((slo_row(slo), slo.status));
+        for group in &slo.groups {
+            rows.push((group_row(slo, group), group.status));
+        }
+    }
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.len()).collect();
+    for (cells, _) in &rows {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ")
+    };
+    let headers: Vec<String> = HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    writeln!(out, "{}", line(&headers).trim_end())?;
+    for (mut cells, status) in rows {
+        // The status is the last column: coloured, and not padded.
+        cells.pop();
+        writeln!(out, "{}  {}", line(&cells), style.status(status))?;
+    }
+    details(out, report)?;
+    inputs_table(out, report)
+}
+
+fn slo_row(slo: &SloReport) -> Vec<String> {
+    vec![
+        slo.service.clone(),
+        slo.slo.clone(),
+        format!("{} %", slo.objective),
+        slo.window.clone(),
+        count(slo.valid),
+        count(slo.bad),
+        percent(slo.sli),
+        format!("{:.1} %", slo.error_budget.remaining * 100.0),
+        rate(slo.burn_rates.get("1h")),
+        rate(slo.burn_rates.get("1d")),
+        firing(&slo.firing),
+        slo.status.word().to_owned(),
+    ]
+}
+
+fn group_row(slo: &SloReport, group: &GroupReport) -> Vec<String> {
+    vec![
+        String::new(),
+        format!("  {}={}", group_field(slo), group.group),
+        String::new(),
+        String::new(),
+        count(group.valid),
+        count(group.bad),
+        percent(group.sli),
+        format!("{:.1} %", group.error_budget_remaining * 100.0),
+        rate(group.burn_rates.get("1h")),
+        rate(group.burn_rates.get("1d")),
+        firing(&group.firing),
+        group.status.word().to_owned(),
+    ]
+}
+
+fn group_field(slo: &SloReport) -> &str {
+    slo.group_by.as_deref().unwrap_or("group")
+}
+
+/// Per-SLO lines that do not fit the table: forecasts, projections, gaps, exclusions.
+fn details(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    for slo in &report.slos {
+        let mut notes = Vec::new();
+        if let Some(seconds) = slo.exhaustion.at_1h_burn_rate.seconds.filter(|s| *s > 0.0) {
+            notes.push(format!(
+                "budget runs out in {} at the 1h burn rate",
+                span(seconds)
+            ));
+        }
+        if let Some(projection) = &slo.projection {
+            notes.push(format!(
+                "estimate: at this rate the period ends with {:.1} % of the budget left",
+                projection.remaining * 100.0
+            ));
+        }
+        for (reason, count) in &slo.excluded_by_reason {
+            notes.push(format!("excluded ({reason}): {}", self::count(count.0)));
+        }
+        if slo.gaps.count > 0 {
+            notes.push(format!(
+                "{} gap(s) without data, {} in all; coverage {:.1} % of the window",
+                slo.gaps.count,
+                span(slo.gaps.minutes as f64 * 60.0),
+                slo.coverage.ratio * 100.0
+            ));
+        }
+        let quiet = |a: &&AlertState| a.state == AlertCondition::InsufficientTraffic;
+        for alert in slo.alerts.iter().filter(quiet) {
+            notes.push(format!(
+                "{} alert ({} & {}): {}, {} valid events in the long lookback",
+                alert.severity,
+                alert.long,
+                alert.short,
+                alert.state.word(),
+                count(alert.long_valid)
+            ));
+        }
+        if notes.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{}/{}:", slo.service, slo.slo)?;
+        for note in notes {
+            writeln!(out, "  {note}")?;
+        }
+    }
+    Ok(())
+}
+
+fn inputs_table(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
+    if report.inputs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\ninputs:")?;
+    for input in &report.inputs {
+        let stats = &input.stats;
+        let malformed: u64 = stats.malformed.values().sum();
+        let reasons: Vec<String> = stats
+            .malformed
+            .iter()
+            .map(|(reason, n)| format!("{reason}: {n}"))
+            .collect();
+        write!(
+            out,
+            "  {}  {}: {} lines, {} events, {} malformed",
+            input.source,
+            stats.label,
+            count(stats.lines as f64),
+            count(stats.events as f64),
+            count(malformed as f64)
+        )?;
+        if !reasons.is_empty() {
+            write!(out, " ({})", reasons.join(", "))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CsvRow<'a> {
+    service: &'a str,
+    slo: &'a str,
+    group: &'a str,
+    objective: f64,
+    window: &'a str,
+    evaluated_at: &'a str,
+    valid: Count,
+    good: Option<Count>,
+    bad: Count,
+    sli: Option<f64>,
+    error_budget_remaining: f64,
+    burn_rate_5m: Option<f64>,
+    burn_rate_1h: Option<f64>,
+    burn_rate_6h: Option<f64>,
+    burn_rate_1d: Option<f64>,
+    burn_rate_3d: Option<f64>,
+    burn_rate_window: Option<f64>,
+    firing: String,
+    status: &'static str,
+}
+
+fn csv_report(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    for slo in &report.slos {
+        let rates = &slo.burn_rates;
+        writer.serialize(CsvRow {
+            service: &slo.service,
+            slo: &slo.slo,
+            group: "",
+            objective: slo.objective,
+            window: &slo.window,
+            evaluated_at: &slo.evaluated_at,
+            valid: Count(slo.valid),
+            good: Some(Count(slo.good)),
+            bad: Count(slo.bad),
+            sli: slo.sli,
+            error_budget_remaining: slo.error_budget.remaining,
+            burn_rate_5m: rates.get("5m"),
+            burn_rate_1h: rates.get("1h"),
+            burn_rate_6h: rates.get("6h"),
+            burn_rate_1d: rates.get("1d"),
+            burn_rate_3d: rates.get("3d"),
+            burn_rate_window: rates.get("window"),
+            firing: slo.firing.join(" "),
+            status: slo.status.word(),
+        })?;
+        for group in &slo.groups {
+            let rates = &group.burn_rates;
+            writer.serialize(CsvRow {
+                service: &slo.service,
+                slo: &slo.slo,
+                group: &group.group,
+                objective: slo.objective,
+                window: &slo.window,
+                evaluated_at: &slo.evaluated_at,
+                valid: Count(group.valid),
+                good: None,
+                bad: Count(group.bad),
+                sli: group.sli,
+                error_budget_remaining: group.error_budget_remaining,
+                burn_rate_5m: rates.get("5m"),
+                burn_rate_1h: rates.get("1h"),
+                burn_rate_6h: rates.get("6h"),
+                burn_rate_1d: rates.get("1d"),
+                burn_rate_3d: rates.get("3d"),
+                burn_rate_window: rates.get("window"),
+                firing: group.firing.join(" "),
+                status: group.status.word(),
+            })?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A count with thousands separators; fractions (from sampling) keep two decimals.
+fn count(value: f64) -> String {
+    if value.fract() != 0.0 {
+        return format!("{value:.2}");
+    }
+    let digits = format!("{}", value.abs() as u64);
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if value < 0.0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+/// An SLI as a percentage with three decimals, or `-` when undefined.
+fn percent(sli: Option<f64>) -> String {
+    sli.map_or_else(|| "-".to_owned(), |s| format!("{:.3} %", s * 100.0))
+}
+
+/// A burn rate with two decimals, or `-` when undefined.
+fn rate(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"))
+}
+
+fn firing(severities: &[String]) -> String {
+    if severities.is_empty() {
+        "-".to_owned()
+    } else {
+        severities.join(",")
+    }
+}
+
+/// A length of time in the largest sensible units: `3d 4h`, `2h 5m`, `45m`.
+fn span(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).round() as i64;
+    let (days, hours, mins) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(0.0), "0");
+        assert_eq!(count(999.0), "999");
+        assert_eq!(count(1_000.0), "1,000");
+        assert_eq!(count(1_234_567.0), "1,234,567");
+        assert_eq!(count(2.5), "2.50");
+    }
+
+    #[test]
+    fn spans_use_the_largest_units() {
+        assert_eq!(span(45.0 * 60.0), "45m");
+        assert_eq!(span(125.0 * 60.0), "2h 5m");
+        assert_eq!(span(3.0 * 86_400.0 + 4.0 * 3_600.0), "3d 4h");
+    }
+}

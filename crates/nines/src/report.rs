@@ -1,0 +1,365 @@
+//! `nines report`: measure every SLO from the telemetry given, and print the report.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use nines_core::duration::Duration;
+use nines_core::series::{MINUTE_MS, SloSeries};
+use nines_core::slo::{Catalog, Slo};
+use nines_engine::report::SloReport;
+use nines_ingest::classify::Classifier;
+use nines_ingest::{InputPath, InputStats, ReadOptions};
+
+use crate::Outcome;
+use crate::failure::Hinted;
+use crate::render::{self, Format};
+use crate::validate::print_diagnostics;
+
+/// Options of `nines report`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportArgs {
+    /// Spec files or directories (searched recursively for .yaml and .yml files).
+    #[arg(required = true, value_name = "SPEC")]
+    specs: Vec<PathBuf>,
+    /// Telemetry for a source: SOURCE=PATH, or SERVICE/SOURCE=PATH when several services
+    /// name a source alike. PATH `-` reads stdin; gzip is read transparently. Repeat for
+    /// several files or sources.
+    #[arg(long = "input", short = 'i', value_name = "SOURCE=PATH")]
+    inputs: Vec<String>,
+    /// Evaluation time (RFC 3339). Default: the end of the minute of the newest event.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Add SLI, budget and alerts at every STEP across the window (such as 1h or 1d).
+    #[arg(long, value_name = "STEP")]
+    history: Option<String>,
+    /// Stop at the first malformed line instead of counting it.
+    #[arg(long)]
+    strict: bool,
+    /// Reader threads (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+/// A source with the files given for it and the SLOs that read it.
+struct Binding<'a> {
+    service: String,
+    source: &'a nines_core::slo::Source,
+    paths: Vec<InputPath>,
+    slos: Vec<&'a Slo>,
+}
+
+/// One input's numbers, for the report's `inputs` section.
+pub(crate) struct InputReport {
+    /// `service/source`.
+    pub(crate) source: String,
+    /// What the reader counted.
+    pub(crate) stats: InputStats,
+}
+
+/// Everything `nines report` prints.
+pub(crate) struct Report {
+    /// The evaluation time (Unix ms).
+    pub(crate) evaluated_at: i64,
+    /// How the evaluation time was chosen.
+    pub(crate) evaluated_at_from: &'static str,
+    /// One report per SLO, in spec order.
+    pub(crate) slos: Vec<SloReport>,
+    /// What each input held.
+    pub(crate) inputs: Vec<InputReport>,
+}
+
+/// Runs `nines report`.
+pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
+    // Specs first: a broken spec stops before any log is read.
+    let loaded = nines_spec::load(&args.specs);
+    print_diagnostics(&loaded)?;
+    if loaded.has_errors() {
+        return Err(Hinted::error(
+            "the specs have errors; nothing was measured",
+            "run `nines validate` on them and fix what it reports",
+        ));
+    }
+    let catalog = &loaded.catalog;
+    let history = parse_history(args.history.as_deref())?;
+    let at = args.at.as_deref().map(parse_at).transpose()?;
+
+    // Bind inputs to sources, then read each source once for all of its SLOs.
+    let bindings = bind_inputs(catalog, &args.inputs)?;
+    warn_unbound(catalog, &bindings);
+    let options = ReadOptions {
+        strict: args.strict,
+        threads: args.threads,
+        progress: None,
+    };
+    let mut series: Vec<(&Slo, SloSeries)> = Vec::new();
+    let mut inputs = Vec::new();
+    for binding in &bindings {
+        let (slo_series, stats) = read_binding(binding, &options)?;
+        series.extend(binding.slos.iter().copied().zip(slo_series));
+        inputs.extend(stats.into_iter().map(|stats| InputReport {
+            source: format!("{}/{}", binding.service, binding.source.name),
+            stats,
+        }));
+    }
+    warn_malformed(&inputs);
+
+    // Evaluate every SLO at one instant.
+    let (evaluated_at, evaluated_at_from) = match at {
+        Some(at) => (at, "--at"),
+        None => (
+            newest_minute_end(&series),
+            "the end of the minute of the newest event",
+        ),
+    };
+    let options = nines_engine::Options {
+        history_step: history,
+    };
+    let empty = SloSeries::default();
+    let slos: Vec<SloReport> = catalog
+        .slos()
+        .map(|slo| {
+            let recorded = series
+                .iter()
+                .find(|(s, _)| std::ptr::eq(*s, slo))
+                .map(|(_, s)| s);
+            nines_engine::evaluate(slo, recorded.unwrap_or(&empty), evaluated_at, &options)
+        })
+        .collect();
+    let failing = slos.iter().any(|report| report.status.is_failing());
+    let report = Report {
+        evaluated_at,
+        evaluated_at_from,
+        slos,
+        inputs,
+    };
+
+    // Print, and answer "no" when an SLO has spent its budget or is paging.
+    render::print(&report, args.format)?;
+    Ok(if failing { Outcome::No } else { Outcome::Ok })
+}
+
+fn parse_history(step: Option<&str>) -> anyhow::Result<Option<Duration>> {
+    step.map(|text| {
+        text.parse::<Duration>().map_err(|error| {
+            Hinted::error(
+                format!("--history: {error}"),
+                "give a step such as 1h or 1d",
+            )
+        })
+    })
+    .transpose()
+}
+
+fn parse_at(text: &str) -> anyhow::Result<i64> {
+    let at: Timestamp = text.parse().map_err(|_| {
+        Hinted::error(
+            format!("--at: `{text}` is not a time"),
+            "write RFC 3339 with an offset, such as 2026-10-01T12:00:00Z",
+        )
+    })?;
+    Ok(at.as_millisecond())
+}
+
+/// Matches each `SOURCE=PATH` to a source of the catalog.
+fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Vec<Binding<'a>>> {
+    let mut bindings: Vec<Binding<'a>> = Vec::new();
+    for input in inputs {
+        let Some((name, path)) = input.split_once('=') else {
+            return Err(Hinted::error(
+                format!("--input `{input}` does not say which source it is for"),
+                "write SOURCE=PATH, such as --input access=/var/log/nginx/access.log",
+            ));
+        };
+        let (service, source) = find_source(catalog, name)?;
+        let path = if path == "-" {
+            InputPath::Stdin
+        } else {
+            InputPath::File(path.into())
+        };
+        match bindings
+            .iter_mut()
+            .find(|b| b.service == service && b.source.name == source.name)
+        {
+            Some(binding) => binding.paths.push(path),
+            None => bindings.push(Binding {
+                service: service.to_owned(),
+                source,
+                paths: vec![path],
+                slos: catalog
+                    .slos()
+                    .filter(|slo| slo.service == service && slo.sli.source == source.name)
+                    .collect(),
+            }),
+        }
+    }
+    Ok(bindings)
+}
+
+fn find_source<'a>(
+    catalog: &'a Catalog,
+    name: &str,
+) -> anyhow::Result<(&'a str, &'a nines_core::slo::Source)> {
+    let (service_name, source_name) = match name.split_once('/') {
+        Some((service, source)) => (Some(service), source),
+        None => (None, name),
+    };
+    let matches: Vec<(&str, &nines_core::slo::Source)> = catalog
+        .services
+        .iter()
+        .filter(|service| service_name.is_none_or(|wanted| service.name == wanted))
+        .flat_map(|service| {
+            service
+                .sources
+                .iter()
+                .map(move |s| (service.name.as_str(), s))
+        })
+        .filter(|(_, source)| source.name == source_name)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let known: Vec<String> = catalog
+                .services
+                .iter()
+                .flat_map(|s| {
+                    s.sources
+                        .iter()
+                        .map(move |src| format!("{}/{}", s.name, src.name))
+                })
+                .collect();
+            let close = nines_spec::diagnostic::did_you_mean(
+                name,
+                known
+                    .iter()
+                    .map(|k| k.split_once('/').map_or(k.as_str(), |(_, source)| source)),
+            );
+            let hint = match (close, known.is_empty()) {
+                (_, true) => {
+                    "the specs declare no sources; add one under a service's `sources`".to_owned()
+                }
+                (Some(close), _) => format!("did you mean `{close}`?"),
+                (None, _) => format!("the specs declare these sources: {}", known.join(", ")),
+            };
+            Err(Hinted::error(
+                format!("--input names unknown source `{name}`"),
+                hint,
+            ))
+        }
+        _ => Err(Hinted::error(
+            format!("--input `{name}` matches sources of several services"),
+            format!("say which: {}", {
+                let names: Vec<String> = matches
+                    .iter()
+                    .map(|(service, _)| format!("{service}/{name}"))
+                    .collect();
+                names.join(", ")
+            }),
+        )),
+    }
+}
+
+/// Warns about SLOs whose source was given no input: they will report no data.
+fn warn_unbound(catalog: &Catalog, bindings: &[Binding<'_>]) {
+    for slo in catalog.slos() {
+        let bound = bindings
+            .iter()
+            .any(|b| b.service == slo.service && b.source.name == slo.sli.source);
+        if !bound {
+            eprintln!(
+                "warning: no --input for source `{}/{}`: SLO `{}` has no data",
+                slo.service, slo.sli.source, slo.name
+            );
+        }
+    }
+}
+
+/// Reads the inputs of one source and classifies its events for each of its SLOs.
+fn read_binding(
+    binding: &Binding<'_>,
+    options: &ReadOptions,
+) -> anyhow::Result<(Vec<SloSeries>, Vec<InputStats>)> {
+    let slos = &binding.slos;
+    let mut options = options.clone();
+    let progress = progress_bar(&binding.paths);
+    if let Some(bar) = &progress {
+        let bar = bar.clone();
+        options.progress = Some(Arc::new(move |bytes| bar.set_position(bytes)));
+    }
+    let outcome =
+        nines_ingest::read_inputs(&binding.paths, &binding.source.format, &options, || {
+            Classifier::new(slos)
+        })
+        .with_context(|| {
+            format!(
+                "reading source `{}/{}`",
+                binding.service, binding.source.name
+            )
+        })?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok((Classifier::merge_all(outcome.sinks), outcome.inputs))
+}
+
+/// A progress bar on stderr, only when stderr is a terminal and the input size is known.
+fn progress_bar(paths: &[InputPath]) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total: u64 = paths
+        .iter()
+        .filter_map(|path| match path {
+            InputPath::File(file) => std::fs::metadata(file).ok().map(|m| m.len()),
+            InputPath::Stdin => None,
+        })
+        .sum();
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// Malformed lines are counted and the first few shown, never silently dropped.
+fn warn_malformed(inputs: &[InputReport]) {
+    for input in inputs {
+        let total: u64 = input.stats.malformed.values().sum();
+        if total == 0 {
+            continue;
+        }
+        eprintln!(
+            "warning: {}: {total} malformed line(s) skipped and counted",
+            input.stats.label
+        );
+        for sample in &input.stats.samples {
+            eprintln!(
+                "  {}:{}: {}: {}",
+                sample.file, sample.line, sample.reason, sample.excerpt
+            );
+        }
+    }
+}
+
+/// The end of the minute holding the newest event seen by any SLO, or now when there is none.
+fn newest_minute_end(series: &[(&Slo, SloSeries)]) -> i64 {
+    let newest = series
+        .iter()
+        .filter_map(|(_, s)| s.seen.map(|(_, last)| last))
+        .max();
+    match newest {
+        Some(last) => (last.div_euclid(MINUTE_MS) + 1) * MINUTE_MS,
+        None => Timestamp::now().as_millisecond(),
+    }
+}
