@@ -7,6 +7,7 @@
 #
 # Environment:
 #   NINES_BENCH_DIR  where the log and the timing go (default bench/out, which git ignores)
+#   NINES_BIN        a nines binary to measure instead of building target/release/nines
 #   RUNS             runs of hyperfine, when it is installed (default 3; 0 skips it)
 #
 # See bench/README.md for the targets.
@@ -18,7 +19,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${NINES_BENCH_DIR:-$root/bench/out}
 runs=${RUNS:-3}
 spec=$root/examples/demo/slos.yaml
-nines=$root/target/release/nines
+nines=${NINES_BIN:-$root/target/release/nines}
 
 # Targets (bench/README.md).
 target_lines_per_second=2400000
@@ -30,8 +31,10 @@ if [[ ! -x /usr/bin/time ]]; then
     exit 2
 fi
 
-echo "== building nines (release)" >&2
-cargo build --release --quiet -p nines --manifest-path "$root/Cargo.toml"
+if [[ -z ${NINES_BIN:-} ]]; then
+    echo "== building nines (release)" >&2
+    cargo build --release --quiet -p nines --manifest-path "$root/Cargo.toml"
+fi
 
 echo "== generating a $size log over $days days in $out" >&2
 mkdir -p "$out"

@@ -327,13 +327,7 @@ impl Predicate {
     /// Whether `event` matches; an absent result does not.
     #[inline]
     pub fn matches(&self, event: &Event<'_>) -> bool {
-        // The commonest whole predicate is evaluated in line, without a call.
-        let result = match &self.root {
-            Pred::IntTest(test) => test.eval(event),
-            Pred::Test(test) => test.eval(event),
-            root => root.eval(event),
-        };
-        result == Some(true)
+        self.root.eval_leaf(event) == Some(true)
     }
 
     /// Whether every event matches, so that a caller may skip evaluating it.
@@ -624,6 +618,17 @@ fn not(value: Option<bool>) -> Option<bool> {
 // Evaluation: one method per node type, each a single match. `None` means absent.
 
 impl Pred {
+    /// A field test in line, without a call; anything else through [`Pred::eval`]. Used where
+    /// a predicate starts and for the terms of `&&` and `||`, where field tests are most.
+    #[inline(always)]
+    fn eval_leaf(&self, event: &Event<'_>) -> Option<bool> {
+        match self {
+            Pred::IntTest(test) => test.eval(event),
+            Pred::Test(test) => test.eval(event),
+            other => other.eval(event),
+        }
+    }
+
     /// The shapes most criteria have, kept small so that the compiler keeps this frame small;
     /// the rest are evaluated out of line.
     #[inline]
@@ -689,7 +694,7 @@ fn compare<T: Ord>(op: CmpOp, a: T, b: T) -> Option<bool> {
 fn and(terms: &[Pred], event: &Event<'_>) -> Option<bool> {
     let mut result = Some(true);
     for term in terms {
-        match term.eval(event) {
+        match term.eval_leaf(event) {
             Some(true) => {}
             Some(false) => return Some(false),
             None => result = None,
@@ -703,7 +708,7 @@ fn and(terms: &[Pred], event: &Event<'_>) -> Option<bool> {
 fn or(terms: &[Pred], event: &Event<'_>) -> Option<bool> {
     let mut result = Some(false);
     for term in terms {
-        match term.eval(event) {
+        match term.eval_leaf(event) {
             Some(true) => return Some(true),
             Some(false) => {}
             None => result = None,

@@ -99,15 +99,79 @@ pub struct Slo {
     pub labels: BTreeMap<String, String>,
 }
 
+/// Where an SLI's good and valid counts come from.
+#[derive(Debug, Clone)]
+pub enum Sli {
+    /// Events of a telemetry source, classified by nines.
+    Events(EventSli),
+    /// PromQL queries, evaluated by a Prometheus-compatible engine.
+    Prometheus(PromSli),
+}
+
+impl Sli {
+    /// The event SLI, when the SLO is measured from a telemetry source.
+    pub fn events(&self) -> Option<&EventSli> {
+        match self {
+            Sli::Events(events) => Some(events),
+            Sli::Prometheus(_) => None,
+        }
+    }
+
+    /// The name of the telemetry source, for event SLIs.
+    pub fn source(&self) -> Option<&str> {
+        self.events().map(|events| events.source.as_str())
+    }
+}
+
 /// How an SLI classifies events of its source.
 #[derive(Debug, Clone)]
-pub struct Sli {
+pub struct EventSli {
     /// The source's name within the service.
     pub source: String,
     /// Which events count at all.
     pub valid: Predicate,
     /// Which valid events are good, or which are bad.
     pub criterion: Criterion,
+}
+
+/// An SLI whose data lives in Prometheus. Range queries carry the placeholder
+/// [`PromSli::WINDOW`] where the lookback goes, as Sloth writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromSli {
+    /// A query for bad events and one for all events.
+    ErrorsTotal {
+        /// Bad events over the window, such as `sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))`.
+        errors: String,
+        /// All valid events over the window.
+        total: String,
+    },
+    /// A query for good events and one for all events.
+    GoodTotal {
+        /// Good events over the window.
+        good: String,
+        /// All valid events over the window.
+        total: String,
+    },
+    /// One query that gives the error ratio itself.
+    ErrorRatio {
+        /// The error ratio over the window.
+        query: String,
+    },
+    /// Latency from a histogram: good events are those in the bucket whose bound equals the
+    /// threshold (compared as numbers), valid events those in the `+Inf` bucket.
+    Latency {
+        /// The histogram's name, without `_bucket`.
+        metric: String,
+        /// Label matchers inside the braces, such as `job="api",route="/checkout"`.
+        selector: String,
+        /// The threshold in seconds.
+        threshold: f64,
+    },
+}
+
+impl PromSli {
+    /// The placeholder for the range in Sloth-style queries.
+    pub const WINDOW: &'static str = "{{.window}}";
 }
 
 /// The criterion of an SLI, written one way or the other.

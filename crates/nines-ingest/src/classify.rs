@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use nines_core::event::{Event, Field, Value};
 use nines_core::expr::Predicate;
 use nines_core::series::{Counts, SloSeries};
-use nines_core::slo::{ExclusionKind, Slo};
+use nines_core::slo::{EventSli, ExclusionKind, Slo};
 
 use crate::EventSink;
 
@@ -32,19 +32,21 @@ pub struct Classifier<'a> {
 
 #[derive(Debug)]
 struct SloClassifier<'a> {
-    slo: &'a Slo,
+    sli: &'a EventSli,
     event_exclusions: Vec<(&'a str, &'a Predicate)>,
     group_by: Option<Field>,
     series: SloSeries,
 }
 
 impl<'a> Classifier<'a> {
-    /// A classifier for `slos`, which must all read the same source.
+    /// A classifier for `slos`, which must all read the same source; SLOs measured by
+    /// Prometheus are left out.
     pub fn new(slos: &[&'a Slo]) -> Self {
         let slos = slos
             .iter()
-            .map(|slo| SloClassifier {
-                slo,
+            .filter_map(|slo| Some((slo, slo.sli.events()?)))
+            .map(|(slo, sli)| SloClassifier {
+                sli,
                 event_exclusions: slo
                     .exclusions
                     .iter()
@@ -99,7 +101,7 @@ impl EventSink for Classifier<'_> {
 impl SloClassifier<'_> {
     #[inline]
     fn accept(&mut self, event: &Event<'_>, key: &mut String) {
-        let sli = &self.slo.sli;
+        let sli = self.sli;
         self.series.see(event.timestamp_ms);
         if !sli.valid.matches(event) {
             return;

@@ -117,18 +117,37 @@ fn offset_of(text: &str, line: isize, column: isize) -> usize {
 
 /// The token a parser message quotes: `mismatched input '&&' expecting ...`.
 fn offending_token(message: &str) -> Option<&str> {
-    let quoted = &message[message.find("input '")? + "input '".len()..];
-    Some(&quoted[..quoted.find('\'')?])
+    quoted(message, "input ").or_else(|| quoted(message, "error at: "))
 }
 
-/// The parser's messages, shorter: what an operand may start with is "an operand", not a list
-/// of tokens.
+/// What the parser quotes after `marker`, up to ` expecting` or the end of the message.
+fn quoted<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
+    let rest = &message[message.find(marker)? + marker.len()..];
+    let rest = rest.strip_prefix('\'')?;
+    let end =
+        (rest.find("' expecting")).or_else(|| rest.ends_with('\'').then(|| rest.len() - 1))?;
+    Some(&rest[..end])
+}
+
+/// The parser's messages in plain words: "an operand" rather than the list of tokens one may
+/// start with, "the end" rather than `<EOF>`.
 fn tidy_syntax_message(message: &str) -> String {
     let message = message.strip_prefix("Syntax error: ").unwrap_or(message);
-    let message = message.replace("'<EOF>'", "end of expression");
-    match message.find(" expecting {'[', '{', '('") {
-        Some(at) => format!("{} expecting an operand", &message[..at]),
-        None => message,
+    let expecting = message
+        .find(" expecting ")
+        .map(|at| &message[at + " expecting ".len()..]);
+    let expecting = match expecting {
+        Some(set) if set.starts_with("{'[', '{', '('") => Some("an operand".to_owned()),
+        Some(set) if set.contains("'=='") => Some("an operator".to_owned()),
+        Some(set) if set.matches(',').count() > 3 => None,
+        other => other.map(|set| set.replace("<EOF>", "the end")),
+    };
+    match (offending_token(message), expecting) {
+        (Some("<EOF>"), Some(expected)) => format!("the expression ends where {expected} is due"),
+        (Some("<EOF>"), None) => "the expression ends too early".to_owned(),
+        (Some(token), Some(expected)) => format!("unexpected `{token}`, expecting {expected}"),
+        (Some(token), None) => format!("unexpected `{token}`"),
+        (None, _) => message.replace("'<EOF>'", "the end"),
     }
 }
 
@@ -1465,7 +1484,7 @@ mod tests {
         let errors = check_syntax("status ==").expect_err("incomplete");
         assert_eq!(
             errors[0].message,
-            "mismatched input end of expression expecting an operand"
+            "the expression ends where an operand is due"
         );
         assert_eq!((errors[0].offset, errors[0].len), (9, 0));
 
@@ -1476,5 +1495,21 @@ mod tests {
         assert_eq!(at, [(10, 2), (13, 1)]);
 
         assert!(check_syntax("a.b && c(1) || d in [1]").is_ok());
+
+        let cases = [
+            (
+                "status >= 500 &&",
+                "the expression ends where an operand is due",
+            ),
+            ("(status >= 500", "missing ')' at the end"),
+            ("status ! 500", "unexpected `!`, expecting an operator"),
+            ("path == 'a\\'", "unexpected `'a\\'`"),
+            ("status == 1 1", "unexpected `1`, expecting the end"),
+            ("status > 99999999999999999999", "invalid int literal"),
+        ];
+        for (text, message) in cases {
+            let errors = check_syntax(text).expect_err(text);
+            assert_eq!(errors[0].message, message, "{text}: {errors:?}");
+        }
     }
 }

@@ -15,8 +15,8 @@ use nines_core::duration::Duration;
 use nines_core::expr::Predicate;
 use nines_core::recurrence::Recurrence;
 use nines_core::slo::{
-    AlertRule, Budgeting, Catalog, Criterion, Dependency, Exclusion, ExclusionKind, NoData,
-    Service, Sli, Slo, Source,
+    AlertRule, Budgeting, Catalog, Criterion, Dependency, EventSli, Exclusion, ExclusionKind,
+    NoData, PromSli, Service, Sli, Slo, Source,
 };
 use nines_core::source::{
     AccessLogLayout, FieldDef, LatencyUnit, MappedField, NginxLayout, RecordMapping, SourceFormat,
@@ -523,14 +523,21 @@ fn decode_slo(
         None => Some(Budgeting::Occurrences),
     };
     let sli_node = map.require(cx, "sli", "an SLO");
-    let source = sli_node.and_then(|n| sli_source(cx, n, service));
+    let prometheus = sli_node.and_then(|n| map_value(n, "prometheus"));
+    let source = match prometheus {
+        Some(_) => None,
+        None => sli_node.and_then(|n| sli_source(cx, n, service)),
+    };
     let fields = source.map(|s| s.format.fields()).unwrap_or_default();
     let scope = Scope {
         fields: &fields,
         criteria,
     };
-    let sli = match (sli_node, source) {
-        (Some(node), Some(source)) => decode_sli(cx, node, &source.name, &scope),
+    let sli = match (sli_node, source, prometheus) {
+        (_, _, Some(query)) => prometheus_sli(cx, query).map(Sli::Prometheus),
+        (Some(node), Some(source), None) => {
+            decode_sli(cx, node, &source.name, &scope).map(Sli::Events)
+        }
         _ => None,
     };
     let group_by = map.get("group_by").and_then(|n| group_by(cx, n, &fields));
@@ -703,8 +710,110 @@ fn slice_length(cx: &mut Context<'_>, map: Option<&Map<'_>>, at: &Node) -> Optio
     Some(slice)
 }
 
+const SLI_KEYS: [&str; 5] = ["source", "valid", "good", "bad", "prometheus"];
+
+/// The value of `key` in a mapping node, if the node is a mapping that has it.
+fn map_value<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    match &node.kind {
+        crate::node::NodeKind::Mapping(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, value)| value),
+        _ => None,
+    }
+}
+
+const PROMETHEUS_KEYS: [&str; 7] = [
+    "errors",
+    "good",
+    "total",
+    "error_ratio",
+    "histogram",
+    "selector",
+    "threshold",
+];
+
+/// An SLI measured by Prometheus: errors and total, good and total, an error ratio, or a
+/// histogram with a latency threshold.
+fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
+    let map = mapping(cx, node, "a Prometheus SLI", &PROMETHEUS_KEYS)?;
+    let query = |cx: &mut Context<'_>, key: &str| -> Option<String> {
+        let node = map.get(key)?;
+        let text = text(cx, node, &format!("`{key}`"))?.trim().to_owned();
+        if key != "histogram" && !text.contains(PromSli::WINDOW) {
+            cx.error_hint(
+                node.position,
+                format!("the `{key}` query has no `{}` placeholder", PromSli::WINDOW),
+                format!(
+                    "write the range as [{}], such as rate(x[{}])",
+                    PromSli::WINDOW,
+                    PromSli::WINDOW
+                ),
+            );
+            return None;
+        }
+        Some(text)
+    };
+    let sli = match (
+        map.has("errors"),
+        map.has("good"),
+        map.has("error_ratio"),
+        map.has("histogram"),
+    ) {
+        (true, false, false, false) => PromSli::ErrorsTotal {
+            errors: query(cx, "errors")?,
+            total: map
+                .require(cx, "total", "a Prometheus SLI")
+                .and(query(cx, "total"))?,
+        },
+        (false, true, false, false) => PromSli::GoodTotal {
+            good: query(cx, "good")?,
+            total: map
+                .require(cx, "total", "a Prometheus SLI")
+                .and(query(cx, "total"))?,
+        },
+        (false, false, true, false) => PromSli::ErrorRatio {
+            query: query(cx, "error_ratio")?,
+        },
+        (false, false, false, true) => {
+            let threshold = map.require(cx, "threshold", "a histogram SLI")?;
+            let at = threshold.position;
+            let threshold: f64 = parsed(
+                cx,
+                threshold,
+                "the threshold",
+                "a latency in seconds, such as 0.3",
+            )?;
+            if !(threshold > 0.0 && threshold.is_finite()) {
+                cx.error(at, "the threshold must be a positive number of seconds");
+                return None;
+            }
+            PromSli::Latency {
+                metric: query(cx, "histogram")?,
+                selector: map
+                    .get("selector")
+                    .and_then(|n| text(cx, n, "`selector`"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                threshold,
+            }
+        }
+        _ => {
+            cx.error_hint(
+                node.position,
+                "a Prometheus SLI needs exactly one of `errors`, `good`, `error_ratio` or \
+                 `histogram`",
+                "for example `errors: sum(rate(http_requests_total{code=~\"5..\"}[{{.window}}]))` \
+                 with `total: sum(rate(http_requests_total[{{.window}}]))`",
+            );
+            return None;
+        }
+    };
+    Some(sli)
+}
+
 fn sli_source<'s>(cx: &mut Context<'_>, node: &Node, service: &'s Service) -> Option<&'s Source> {
-    let map = mapping(cx, node, "an SLI", &["source", "valid", "good", "bad"])?;
+    let map = mapping(cx, node, "an SLI", &SLI_KEYS)?;
     let name_node = map.require(cx, "source", "an SLI")?;
     let name = text(cx, name_node, "the source")?;
     let found = service.sources.iter().find(|s| s.name == name);
@@ -720,8 +829,13 @@ fn sli_source<'s>(cx: &mut Context<'_>, node: &Node, service: &'s Service) -> Op
     found
 }
 
-fn decode_sli(cx: &mut Context<'_>, node: &Node, source: &str, scope: &Scope<'_>) -> Option<Sli> {
-    let map = mapping(cx, node, "an SLI", &["source", "valid", "good", "bad"])?;
+fn decode_sli(
+    cx: &mut Context<'_>,
+    node: &Node,
+    source: &str,
+    scope: &Scope<'_>,
+) -> Option<EventSli> {
+    let map = mapping(cx, node, "an SLI", &SLI_KEYS)?;
     let valid = match map.get("valid") {
         Some(node) => compile(cx, node, scope)?,
         None => Predicate::always(),
@@ -746,7 +860,7 @@ fn decode_sli(cx: &mut Context<'_>, node: &Node, source: &str, scope: &Scope<'_>
             return None;
         }
     };
-    Some(Sli {
+    Some(EventSli {
         source: source.to_owned(),
         valid,
         criterion,

@@ -69,16 +69,15 @@ pub(crate) fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let began = Instant::now();
 
     // Write it.
+    let mut report = |lines| progress.set_position(lines);
     let written = match &args.output {
         Some(path) => {
             let mut file = File::create(path)
                 .with_context(|| format!("cannot create `{}`", path.display()))?;
-            write_log(&plan, &mut file, &mut |lines| progress.set_position(lines))
+            write_log(&plan, &mut file, &mut report)
                 .with_context(|| format!("cannot write `{}`", path.display()))?
         }
-        None => match write_log(&plan, &mut io::stdout().lock(), &mut |lines| {
-            progress.set_position(lines)
-        }) {
+        None => match write_log(&plan, &mut io::stdout().lock(), &mut report) {
             Ok(totals) => totals,
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
             Err(error) => return Err(error).context("cannot write to stdout"),
@@ -180,30 +179,7 @@ impl Plan {
     /// Turns the options into a plan.
     fn new(args: &DemoArgs) -> anyhow::Result<Plan> {
         let span = i64::from(args.days) * DAY;
-        if args.start < Timestamp::UNIX_EPOCH {
-            bail!(
-                "the demo log must start in 1970 or later, not at {}",
-                args.start
-            );
-        }
-        if args
-            .start
-            .checked_add(SignedDuration::from_secs(span))
-            .is_err()
-        {
-            bail!(
-                "{} days from {} go beyond the year 9999",
-                args.days,
-                args.start
-            );
-        }
-        if i64::from(args.incidents) > span / 3600 {
-            bail!(
-                "at most one incident an hour: {} days allow {}",
-                args.days,
-                span / 3600
-            );
-        }
+        check(args, span)?;
         let mut plan = Plan {
             start: args.start.as_second(),
             span,
@@ -250,6 +226,35 @@ impl Plan {
         let t = offset as f64;
         a * t + b / omega * ((omega * (phase + t)).sin() - (omega * phase).sin())
     }
+}
+
+/// Checks what clap cannot: the time range and the room for incidents in `span` seconds.
+fn check(args: &DemoArgs, span: i64) -> anyhow::Result<()> {
+    if args.start < Timestamp::UNIX_EPOCH {
+        bail!(
+            "the demo log must start in 1970 or later, not at {}",
+            args.start
+        );
+    }
+    if args
+        .start
+        .checked_add(SignedDuration::from_secs(span))
+        .is_err()
+    {
+        bail!(
+            "{} days from {} go beyond the year 9999",
+            args.days,
+            args.start
+        );
+    }
+    if i64::from(args.incidents) > span / 3600 {
+        bail!(
+            "at most one incident an hour: {} days allow {}",
+            args.days,
+            span / 3600
+        );
+    }
+    Ok(())
 }
 
 /// Places `count` incidents, one in each of `count` equal parts of the span, at whole minutes
@@ -329,17 +334,7 @@ fn write_log(
         }
         let second = plan.start + offset;
         stamp.set(second);
-        while plan
-            .incidents
-            .get(next_incident)
-            .is_some_and(|i| i.end <= second)
-        {
-            next_incident += 1;
-        }
-        let incident = plan
-            .incidents
-            .get(next_incident)
-            .filter(|i| i.start <= second);
+        let incident = incident_at(&plan.incidents, &mut next_incident, second);
         for _ in from..to {
             let status = generator.make_line(&mut line, &stamp.text, incident);
             chunk.extend_from_slice(line.as_bytes());
@@ -354,6 +349,19 @@ fn write_log(
     flush(out, &mut chunk, &mut totals)?;
     out.flush()?;
     Ok(totals)
+}
+
+/// The incident under way at `second`, moving `next` past those that have ended; the seconds
+/// asked about must not go back in time.
+fn incident_at<'p>(
+    incidents: &'p [Incident],
+    next: &mut usize,
+    second: i64,
+) -> Option<&'p Incident> {
+    while incidents.get(*next).is_some_and(|i| i.end <= second) {
+        *next += 1;
+    }
+    incidents.get(*next).filter(|i| i.start <= second)
 }
 
 /// Hands the chunk to the writer and empties it.

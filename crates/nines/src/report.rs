@@ -193,7 +193,9 @@ fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Ve
                 paths: vec![path],
                 slos: catalog
                     .slos()
-                    .filter(|slo| slo.service == service && slo.sli.source == source.name)
+                    .filter(|slo| {
+                        slo.service == service && slo.sli.source() == Some(source.name.as_str())
+                    })
                     .collect(),
             }),
         }
@@ -267,13 +269,16 @@ fn find_source<'a>(
 /// Warns about SLOs whose source was given no input: they will report no data.
 fn warn_unbound(catalog: &Catalog, bindings: &[Binding<'_>]) {
     for slo in catalog.slos() {
+        let Some(source) = slo.sli.source() else {
+            continue;
+        };
         let bound = bindings
             .iter()
-            .any(|b| b.service == slo.service && b.source.name == slo.sli.source);
+            .any(|b| b.service == slo.service && b.source.name == source);
         if !bound {
             eprintln!(
-                "warning: no --input for source `{}/{}`: SLO `{}` has no data",
-                slo.service, slo.sli.source, slo.name
+                "warning: no --input for source `{}/{source}`: SLO `{}` has no data",
+                slo.service, slo.name
             );
         }
     }

@@ -8,7 +8,7 @@ use nines_core::duration::Duration;
 use nines_core::expr::Predicate;
 use nines_core::series::{Counts, MINUTE_MS, SloSeries};
 use nines_core::slo::{
-    AlertRule, Budgeting, Criterion, Exclusion, ExclusionKind, NoData, Sli, Slo,
+    AlertRule, Budgeting, Criterion, EventSli, Exclusion, ExclusionKind, NoData, Sli, Slo,
 };
 use nines_core::window::{CalendarUnit, CalendarWindow, Window};
 use nines_engine::report::{AlertCondition, SloReport, Status};
@@ -37,11 +37,11 @@ fn slo(objective: &str, window: Window) -> Slo {
         objective: objective.parse().unwrap(),
         window,
         budgeting: Budgeting::Occurrences,
-        sli: Sli {
+        sli: Sli::Events(EventSli {
             source: "access".into(),
             valid: Predicate::always(),
             criterion: Criterion::Good(Predicate::always()),
-        },
+        }),
         group_by: None,
         alerts: Vec::new(),
         exclusions: Vec::new(),

@@ -86,9 +86,10 @@ fn a_full_spec_decodes_without_problems() {
         status: Some(503),
         ..Event::at(0)
     };
-    assert!(!availability.sli.valid.matches(&probe));
-    assert!(availability.sli.valid.matches(&failure));
-    assert!(!availability.sli.criterion.is_good(&failure));
+    let sli = availability.sli.events().unwrap();
+    assert!(!sli.valid.matches(&probe));
+    assert!(sli.valid.matches(&failure));
+    assert!(!sli.criterion.is_good(&failure));
 }
 
 #[test]
@@ -113,7 +114,10 @@ fn calendar_windows_timeslices_groups_and_exclusions() {
         (5, "95".into(), NoData::Bad)
     );
     assert_eq!(latency.group_by.as_ref().unwrap().field, Field::Method);
-    assert!(matches!(latency.sli.criterion, Criterion::Good(_)));
+    assert!(matches!(
+        latency.sli.events().unwrap().criterion,
+        Criterion::Good(_)
+    ));
     assert!(matches!(
         latency.exclusions[0].kind,
         ExclusionKind::Interval { .. }
@@ -122,4 +126,54 @@ fn calendar_windows_timeslices_groups_and_exclusions() {
         latency.exclusions[1].kind,
         ExclusionKind::Events(_)
     ));
+}
+
+#[test]
+fn prometheus_slis_in_every_form() {
+    let text = r#"
+apiVersion: nines/v1
+services:
+  - name: api
+    slos:
+      - name: errors
+        objective: 99.9
+        window: 30d
+        sli:
+          prometheus:
+            errors: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+            total: sum(rate(http_requests_total[{{.window}}]))
+      - name: latency
+        objective: 99
+        window: 30d
+        sli:
+          prometheus:
+            histogram: http_request_duration_seconds
+            selector: job="api"
+            threshold: 0.3
+"#;
+    let loaded = load_str("api.yaml", text);
+    assert_eq!(rendered(&loaded), "");
+    let slos = &loaded.catalog.service("api").unwrap().slos;
+    assert!(matches!(
+        &slos[0].sli,
+        nines_core::slo::Sli::Prometheus(nines_core::slo::PromSli::ErrorsTotal { .. })
+    ));
+    let nines_core::slo::Sli::Prometheus(nines_core::slo::PromSli::Latency { threshold, .. }) =
+        &slos[1].sli
+    else {
+        panic!("not a latency SLI");
+    };
+    assert_eq!(*threshold, 0.3);
+}
+
+#[test]
+fn prometheus_queries_need_the_window_placeholder() {
+    let text = "apiVersion: nines/v1\nservices:\n  - name: api\n    slos:\n      - name: e\n        \
+                objective: 99\n        window: 30d\n        sli:\n          prometheus:\n            \
+                errors: sum(rate(x[5m]))\n            total: sum(rate(y[{{.window}}]))\n";
+    let output = rendered(&load_str("api.yaml", text));
+    assert!(
+        output.contains("has no `{{.window}}` placeholder"),
+        "{output}"
+    );
 }
