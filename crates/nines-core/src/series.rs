@@ -32,9 +32,12 @@ impl Counts {
 }
 
 /// A series of values per minute.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct MinuteSeries<T> {
     chunks: BTreeMap<i64, Box<[T]>>,
+    /// The chunk written last, kept out of the map: input is mostly in time order, so most
+    /// writes land here without a map lookup.
+    hot: Option<(i64, Box<[T]>)>,
 }
 
 /// Per-minute values that can be added up.
@@ -60,6 +63,7 @@ impl<T: Additive> MinuteSeries<T> {
     pub fn new() -> Self {
         MinuteSeries {
             chunks: BTreeMap::new(),
+            hot: None,
         }
     }
 
@@ -69,15 +73,29 @@ impl<T: Additive> MinuteSeries<T> {
         let minute = timestamp_ms.div_euclid(MINUTE_MS);
         let chunk = minute.div_euclid(CHUNK_MINUTES as i64);
         let slot = minute.rem_euclid(CHUNK_MINUTES as i64) as usize;
-        let values = self
-            .chunks
-            .entry(chunk)
-            .or_insert_with(|| vec![T::default(); CHUNK_MINUTES].into_boxed_slice());
+        if self.hot.as_ref().is_none_or(|(key, _)| *key != chunk) {
+            self.cool();
+            let values = self
+                .chunks
+                .remove(&chunk)
+                .unwrap_or_else(|| vec![T::default(); CHUNK_MINUTES].into_boxed_slice());
+            self.hot = Some((chunk, values));
+        }
+        let (_, values) = self.hot.get_or_insert_with(|| unreachable!("set above"));
         &mut values[slot]
     }
 
+    /// Moves the hot chunk back into the map.
+    fn cool(&mut self) {
+        if let Some((key, values)) = self.hot.take() {
+            self.chunks.insert(key, values);
+        }
+    }
+
     /// Adds every minute of `other` into this series.
-    pub fn merge(&mut self, other: MinuteSeries<T>) {
+    pub fn merge(&mut self, mut other: MinuteSeries<T>) {
+        self.cool();
+        other.cool();
         for (chunk, values) in other.chunks {
             match self.chunks.get_mut(&chunk) {
                 Some(mine) => mine
@@ -98,7 +116,9 @@ impl<T: Additive> MinuteSeries<T> {
         let mut out = vec![T::default(); length];
         let first_chunk = start_minute.div_euclid(CHUNK_MINUTES as i64);
         let last_chunk = (end_minute - 1).div_euclid(CHUNK_MINUTES as i64);
-        for (&chunk, values) in self.chunks.range(first_chunk..=last_chunk) {
+        let hot = self.hot.iter().map(|(chunk, values)| (chunk, values));
+        let chunks = self.chunks.range(first_chunk..=last_chunk).chain(hot);
+        for (&chunk, values) in chunks {
             let chunk_start = chunk * CHUNK_MINUTES as i64;
             for (slot, value) in values.iter().enumerate() {
                 let index = chunk_start + slot as i64 - start_minute;
@@ -108,16 +128,6 @@ impl<T: Additive> MinuteSeries<T> {
             }
         }
         out
-    }
-
-    /// The first and last minute that hold a chunk (a bound, not the exact data range).
-    pub fn chunk_span(&self) -> Option<(i64, i64)> {
-        let first = *self.chunks.keys().next()?;
-        let last = *self.chunks.keys().next_back()?;
-        Some((
-            first * CHUNK_MINUTES as i64,
-            (last + 1) * CHUNK_MINUTES as i64,
-        ))
     }
 }
 
