@@ -58,10 +58,7 @@ pub(crate) fn collect_criteria(
             file: &document.file,
             diagnostics,
         };
-        let Some(top) = top_level(cx, &document.root) else {
-            continue;
-        };
-        let Some(node) = top.get("criteria") else {
+        let Some(node) = section(cx, document, "criteria") else {
             continue;
         };
         let Some(map) = mapping_any(cx, node, "criteria") else {
@@ -131,10 +128,7 @@ pub(crate) fn build_services(
             file: &document.file,
             diagnostics,
         };
-        let Some(top) = top_level(cx, &document.root) else {
-            continue;
-        };
-        let Some(services) = top.get("services") else {
+        let Some(services) = section(cx, document, "services") else {
             continue;
         };
         for node in sequence(cx, services, "`services`") {
@@ -160,6 +154,11 @@ pub(crate) fn build_services(
     }
     check_dependencies(&catalog, &positions, diagnostics);
     catalog
+}
+
+/// The top-level `key` of a document, if the document is a `nines/v1` one that has it.
+fn section<'n>(cx: &mut Context<'_>, document: &'n Document, key: &str) -> Option<&'n Node> {
+    top_level(cx, &document.root)?.get(key)
 }
 
 fn top_level<'n>(cx: &mut Context<'_>, root: &'n Node) -> Option<Map<'n>> {

@@ -3,7 +3,7 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use nines_engine::report::{AlertCondition, AlertState, Count, GroupReport, SloReport, Status};
+use nines_engine::report::{AlertCondition, AlertState, Count, Lookbacks, SloReport, Status};
 use serde::Serialize;
 
 use crate::report::Report;
@@ -156,11 +156,8 @@ fn table(out: &mut impl Write, report: &Report, style: Style) -> anyhow::Result<
         report.evaluated_at_from
     )?;
     let mut rows: Vec<(Vec<String>, Status)> = Vec::new();
-    for slo in &report.slos {
-        rows.push((slo_row(slo), slo.status));
-        for group in &slo.groups {
-            rows.push((group_row(slo, group), group.status));
-        }
+    for line in report.slos.iter().flat_map(lines) {
+        rows.push((table_row(&line), line.status));
     }
     let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.len()).collect();
     for (cells, _) in &rows {
@@ -187,42 +184,83 @@ fn table(out: &mut impl Write, report: &Report, style: Style) -> anyhow::Result<
     inputs_table(out, report)
 }
 
-fn slo_row(slo: &SloReport) -> Vec<String> {
-    vec![
-        slo.service.clone(),
-        slo.slo.clone(),
-        format!("{} %", slo.objective),
-        slo.window.clone(),
-        count(slo.valid),
-        count(slo.bad),
-        percent(slo.sli),
-        format!("{:.1} %", slo.error_budget.remaining * 100.0),
-        rate(slo.burn_rates.get("1h")),
-        rate(slo.burn_rates.get("1d")),
-        firing(&slo.firing),
-        slo.status.word().to_owned(),
-    ]
+/// One row of a report: an SLO as a whole, or one group of it.
+struct Line<'a> {
+    slo: &'a SloReport,
+    /// The group's value; `None` for the SLO as a whole.
+    group: Option<&'a str>,
+    valid: f64,
+    good: Option<f64>,
+    bad: f64,
+    sli: Option<f64>,
+    remaining: f64,
+    rates: &'a Lookbacks,
+    firing: &'a [String],
+    status: Status,
 }
 
-fn group_row(slo: &SloReport, group: &GroupReport) -> Vec<String> {
-    vec![
-        String::new(),
-        format!("  {}={}", group_field(slo), group.group),
-        String::new(),
-        String::new(),
-        count(group.valid),
-        count(group.bad),
-        percent(group.sli),
-        format!("{:.1} %", group.error_budget_remaining * 100.0),
-        rate(group.burn_rates.get("1h")),
-        rate(group.burn_rates.get("1d")),
-        firing(&group.firing),
-        group.status.word().to_owned(),
-    ]
+/// The SLO as a whole, then each of its groups.
+fn lines(slo: &SloReport) -> impl Iterator<Item = Line<'_>> {
+    let whole = Line {
+        slo,
+        group: None,
+        valid: slo.valid,
+        good: Some(slo.good),
+        bad: slo.bad,
+        sli: slo.sli,
+        remaining: slo.error_budget.remaining,
+        rates: &slo.burn_rates,
+        firing: &slo.firing,
+        status: slo.status,
+    };
+    let groups = slo.groups.iter().map(move |group| Line {
+        slo,
+        group: Some(&group.group),
+        valid: group.valid,
+        good: None,
+        bad: group.bad,
+        sli: group.sli,
+        remaining: group.error_budget_remaining,
+        rates: &group.burn_rates,
+        firing: &group.firing,
+        status: group.status,
+    });
+    std::iter::once(whole).chain(groups)
 }
 
-fn group_field(slo: &SloReport) -> &str {
-    slo.group_by.as_deref().unwrap_or("group")
+fn table_row(line: &Line<'_>) -> Vec<String> {
+    let slo = line.slo;
+    let (service, name, objective, window) = match line.group {
+        None => (
+            slo.service.clone(),
+            slo.slo.clone(),
+            format!("{} %", slo.objective),
+            slo.window.clone(),
+        ),
+        Some(group) => {
+            let field = slo.group_by.as_deref().unwrap_or("group");
+            (
+                String::new(),
+                format!("  {field}={group}"),
+                String::new(),
+                String::new(),
+            )
+        }
+    };
+    vec![
+        service,
+        name,
+        objective,
+        window,
+        count(line.valid),
+        count(line.bad),
+        percent(line.sli),
+        format!("{:.1} %", line.remaining * 100.0),
+        rate(line.rates.get("1h")),
+        rate(line.rates.get("1d")),
+        firing(line.firing),
+        line.status.word().to_owned(),
+    ]
 }
 
 /// Per-SLO lines that do not fit the table: forecasts, projections, gaps, exclusions.
@@ -329,53 +367,29 @@ struct CsvRow<'a> {
 
 fn csv_report(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    for slo in &report.slos {
-        let rates = &slo.burn_rates;
+    for line in report.slos.iter().flat_map(lines) {
+        let (slo, rates) = (line.slo, line.rates);
         writer.serialize(CsvRow {
             service: &slo.service,
             slo: &slo.slo,
-            group: "",
+            group: line.group.unwrap_or_default(),
             objective: slo.objective,
             window: &slo.window,
             evaluated_at: &slo.evaluated_at,
-            valid: Count(slo.valid),
-            good: Some(Count(slo.good)),
-            bad: Count(slo.bad),
-            sli: slo.sli,
-            error_budget_remaining: slo.error_budget.remaining,
+            valid: Count(line.valid),
+            good: line.good.map(Count),
+            bad: Count(line.bad),
+            sli: line.sli,
+            error_budget_remaining: line.remaining,
             burn_rate_5m: rates.get("5m"),
             burn_rate_1h: rates.get("1h"),
             burn_rate_6h: rates.get("6h"),
             burn_rate_1d: rates.get("1d"),
             burn_rate_3d: rates.get("3d"),
             burn_rate_window: rates.get("window"),
-            firing: slo.firing.join(" "),
-            status: slo.status.word(),
+            firing: line.firing.join(" "),
+            status: line.status.word(),
         })?;
-        for group in &slo.groups {
-            let rates = &group.burn_rates;
-            writer.serialize(CsvRow {
-                service: &slo.service,
-                slo: &slo.slo,
-                group: &group.group,
-                objective: slo.objective,
-                window: &slo.window,
-                evaluated_at: &slo.evaluated_at,
-                valid: Count(group.valid),
-                good: None,
-                bad: Count(group.bad),
-                sli: group.sli,
-                error_budget_remaining: group.error_budget_remaining,
-                burn_rate_5m: rates.get("5m"),
-                burn_rate_1h: rates.get("1h"),
-                burn_rate_6h: rates.get("6h"),
-                burn_rate_1d: rates.get("1d"),
-                burn_rate_3d: rates.get("3d"),
-                burn_rate_window: rates.get("window"),
-                firing: group.firing.join(" "),
-                status: group.status.word(),
-            })?;
-        }
     }
     writer.flush()?;
     Ok(())
