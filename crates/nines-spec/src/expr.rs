@@ -77,14 +77,32 @@ pub fn check_syntax(text: &str) -> Result<(), Vec<ExprError>> {
 }
 
 fn parse(text: &str) -> Result<(IdedExpr, SourceInfo), Vec<ExprError>> {
+    if text.trim().is_empty() {
+        return Err(vec![whole_text_error(text, "the expression is empty")]);
+    }
     let parser = cel::Env::default().with_optional_support(false).parser();
     parser.parse_with_source_info(text).map_err(|errors| {
-        errors
+        // Past the parser's depth limit the rest of its messages are noise.
+        if errors
             .errors
             .iter()
+            .any(|e| e.to_string().contains("Recursion limit"))
+        {
+            return vec![whole_text_error(text, "the expression nests too deeply")];
+        }
+        (errors.errors.iter())
             .map(|error| syntax_error(text, error.pos, &error.msg))
             .collect()
     })
+}
+
+fn whole_text_error(text: &str, message: &str) -> ExprError {
+    ExprError {
+        message: message.to_owned(),
+        hint: None,
+        offset: 0,
+        len: text.len(),
+    }
 }
 
 /// An error from the parser, which gives 1-based line and column (in characters).
@@ -531,16 +549,11 @@ impl Checker<'_> {
 
     /// Says what each operand is, and how to unquote a number written as a string.
     fn mismatch_hint(&self, operands: [(&IdedExpr, &str); 2]) -> String {
-        for (node, _) in operands {
-            if let Expr::Literal(LiteralValue::String(s)) = &node.expr
-                && s.inner().trim().parse::<f64>().is_ok()
-            {
-                return format!(
-                    "`{}` is a string; write {} without quotes",
-                    self.snippet(node),
-                    s.inner().trim()
-                );
-            }
+        if let Some(hint) = operands
+            .iter()
+            .find_map(|(node, _)| self.unquote_hint(node))
+        {
+            return hint;
         }
         let [(a, a_type), (b, b_type)] = operands;
         format!(
@@ -548,6 +561,19 @@ impl Checker<'_> {
             self.snippet(a),
             self.snippet(b)
         )
+    }
+
+    /// For a number written as a string literal (`"500"`), how to write it as a number.
+    fn unquote_hint(&self, node: &IdedExpr) -> Option<String> {
+        let Expr::Literal(LiteralValue::String(text)) = &node.expr else {
+            return None;
+        };
+        let number = text.inner().trim();
+        number.parse::<f64>().ok()?;
+        Some(format!(
+            "`{}` is a string; write {number} without quotes",
+            self.snippet(node)
+        ))
     }
 
     fn arith(&mut self, op: ArithOp, call: &CallExpr) -> Option<Typed> {
@@ -610,7 +636,11 @@ impl Checker<'_> {
                 self.snippet(value),
                 self.snippet(element)
             );
-            self.error(element, message, None);
+            let hint = typed
+                .is_number()
+                .then(|| self.unquote_hint(element))
+                .flatten();
+            self.error(element, message, hint);
             return None;
         }
         Some(Typed::Bool(membership_expr(typed, &constants)?))
@@ -951,7 +981,7 @@ fn close_brackets(text: &str, start: usize, mut end: usize) -> usize {
     end
 }
 
-/// How many `(` and `[` outside string literals are left unclosed in `span`.
+/// How many brackets outside string literals are left unclosed in `span`.
 fn open_brackets(span: &str) -> usize {
     let (mut open, mut quote, mut escaped) = (0usize, None, false);
     for c in span.chars() {
@@ -1506,10 +1536,119 @@ mod tests {
             ("path == 'a\\'", "unexpected `'a\\'`"),
             ("status == 1 1", "unexpected `1`, expecting the end"),
             ("status > 99999999999999999999", "invalid int literal"),
+            (" ", "the expression is empty"),
         ];
         for (text, message) in cases {
             let errors = check_syntax(text).expect_err(text);
             assert_eq!(errors[0].message, message, "{text}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn errors_point_inside_the_text_whatever_it_is() {
+        let deep = format!("{}status{}", "(".repeat(200), ")".repeat(200));
+        let texts = [
+            "",
+            "   ",
+            "é",
+            "'é' == é",
+            "status >= 500 &&\n\n",
+            "((status)",
+            "status)",
+            "a.b.c.d",
+            "f(g(h(1)))",
+            "`path` == '/'",
+            "path.?x",
+            "status[0]",
+            "Type{a: 1}",
+            "'\\xff' == path",
+            "\"\"\"multi\nline\"\"\" == path && stauts",
+            deep.as_str(),
+        ];
+        let errors = compile_with(&deep, &[]).expect_err("too deep");
+        assert_eq!(errors[0].message, "the expression nests too deeply");
+        for text in texts {
+            for error in compile_with(text, &[]).err().unwrap_or_default() {
+                let end = error.offset + error.len;
+                assert!(end <= text.len(), "{text:?}: {error:?}");
+                assert!(text.is_char_boundary(error.offset) && text.is_char_boundary(end));
+            }
+        }
+    }
+
+    /// Errors as a person reads them: the message, the text it points at, the hint.
+    fn render(text: &str, named: &[(&str, &str)]) -> String {
+        let mut out = format!("{text}\n");
+        for error in errors_with(text, named) {
+            let pad = text[..error.offset].chars().count();
+            let marks = text[error.offset..error.offset + error.len]
+                .chars()
+                .count()
+                .max(1);
+            out.push_str(&format!(
+                "{}{} {}\n",
+                " ".repeat(pad),
+                "^".repeat(marks),
+                error.message
+            ));
+            if let Some(hint) = error.hint {
+                out.push_str(&format!("{}hint: {hint}\n", " ".repeat(pad)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn errors_read_well() {
+        let named = [
+            ("server_error", "status >= 500"),
+            ("a", "b"),
+            ("b", "a && server_error"),
+        ];
+        let mut all = String::new();
+        for text in [
+            "stauts >= 500 && method == 'GET'",
+            "status == \"500\" || path > 3",
+            "method.startsWith(1) && latency",
+            "requests.all(r, r.ok) || timestamp(at) > 0",
+            "server_eror || a",
+            "path.matches('[a-z') && has(usr)",
+        ] {
+            all.push_str(&render(text, &named));
+            all.push('\n');
+        }
+        insta::assert_snapshot!(all, @r#"
+stauts >= 500 && method == 'GET'
+^^^^^^ unknown name `stauts`
+hint: did you mean `status`?
+
+status == "500" || path > 3
+^^^^^^^^^^^^^^^ `==` cannot compare an int with a string
+hint: `"500"` is a string; write 500 without quotes
+                   ^^^^^^^^ `>` cannot compare a string with an int
+                   hint: `path` is a string and `3` is an int
+
+method.startsWith(1) && latency
+                  ^ the argument of `startsWith` must be a string, but `1` is an int
+                        ^^^^^^^ each side of `&&` must be a condition (bool), but `latency` is a double
+                        hint: compare it with a value, as in `latency < 0.5`
+
+requests.all(r, r.ok) || timestamp(at) > 0
+^^^^^^^^^^^^^^^^^^^^^ the `all` macro is not supported
+hint: an event has no lists or maps to iterate over
+                         ^^^^^^^^^^^^^ the function `timestamp` is not supported
+                         hint: expressions may call has, size, startsWith, endsWith, contains, matches and lowerAscii
+
+server_eror || a
+^^^^^^^^^^^ unknown name `server_eror`
+hint: did you mean `server_error`?
+               ^ criteria form a cycle: a → b → a
+               hint: a criterion cannot use itself, directly or through other criteria
+
+path.matches('[a-z') && has(usr)
+             ^^^^^^ invalid regular expression: unclosed character class
+                            ^^^ unknown name `usr`
+                            hint: did you mean `user`?
+"#);
     }
 }
