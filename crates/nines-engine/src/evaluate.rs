@@ -69,6 +69,15 @@ pub fn alert_states(slo: &Slo, series: &SloSeries, at_ms: i64) -> Vec<AlertState
     Evaluator::new(slo, &series.total, &series.excluded, start, now).alerts_at(now)
 }
 
+/// The minutes an evaluation of `slo` at `at_ms` reads, as Unix ms `[start, end)`: the window
+/// at each evaluation time (history steps too) and the longest lookback before it. Sources that
+/// fetch data for one evaluation, such as Prometheus, fetch exactly this range.
+pub fn range_needed(slo: &Slo, at_ms: i64, options: &Options) -> std::ops::Range<i64> {
+    let now = at_ms.div_euclid(MINUTE_MS);
+    let steps = history_steps(slo, now, options.history_step);
+    range_start(slo, now, &steps) * MINUTE_MS..now * MINUTE_MS
+}
+
 /// The evaluation times of the history, oldest first, excluding the window's start.
 fn history_steps(slo: &Slo, now: i64, step: Option<Duration>) -> Vec<i64> {
     let Some(step) = step else { return Vec::new() };
@@ -216,7 +225,7 @@ impl<'a> Evaluator<'a> {
             minute(period.start_ms),
             at,
         );
-        let budget = self.budget(&period, &tally, at);
+        let budget = self.budget(&period, &tally);
         WindowState {
             period,
             tally,
@@ -226,7 +235,7 @@ impl<'a> Evaluator<'a> {
 
     /// The budget of the window so far. Event budgets grow with the events seen; slice
     /// budgets are fixed by the window's length, less excluded slices.
-    fn budget(&self, period: &Period, tally: &Tally, at: i64) -> ErrorBudget {
+    fn budget(&self, period: &Period, tally: &Tally) -> ErrorBudget {
         let objective = self.slo.objective;
         let (unit, base, slice_minutes) = match self.slo.budgeting {
             Budgeting::Occurrences => ("events", tally.base, None),
@@ -243,7 +252,6 @@ impl<'a> Evaluator<'a> {
         let allowed = objective.allowed_bad(base);
         let spent = tally.bad;
         let consumed = if allowed > 0.0 { spent / allowed } else { 0.0 };
-        let _ = at;
         ErrorBudget {
             unit,
             allowed,
@@ -313,8 +321,13 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Time to exhaustion: remaining share × window length / burn rate.
+    /// Time to exhaustion: remaining share × window length / burn rate, when the budget runs
+    /// out at that rate at all. In a rolling window old errors age out as new ones come, so a
+    /// steady burn settles at burn × budget spent: only a burn above 1 exhausts it. A calendar
+    /// window's budget is renewed at the period's end, so a date after it is no forecast.
     fn exhaustion(&self, state: &WindowState, rates: &Lookbacks) -> Exhaustion {
+        let calendar = self.slo.window.is_calendar();
+        let left_in_period = (state.period.end_ms - self.now * MINUTE_MS) as f64 / 1000.0;
         let forecast = |lookback: &str| {
             let remaining = state.budget.remaining;
             let seconds = if remaining <= 0.0 {
@@ -322,8 +335,9 @@ impl<'a> Evaluator<'a> {
             } else {
                 rates
                     .get(lookback)
-                    .filter(|&rate| rate > 0.0)
+                    .filter(|&rate| if calendar { rate > 0.0 } else { rate > 1.0 })
                     .map(|rate| remaining * (state.period.length_ms() as f64 / 1000.0) / rate)
+                    .filter(|&seconds| !calendar || seconds < left_in_period)
             };
             Forecast {
                 seconds,

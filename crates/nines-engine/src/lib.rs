@@ -10,4 +10,4 @@ mod measure;
 pub mod report;
 mod timeline;
 
-pub use evaluate::{LOOKBACKS, Options, alert_states, evaluate, rfc3339};
+pub use evaluate::{LOOKBACKS, Options, alert_states, evaluate, range_needed, rfc3339};

@@ -2,9 +2,11 @@
 //! burn rates and budgets are measured against.
 //!
 //! - occurrences: units are events; the base is the valid events.
-//! - timeslices: units are slices; a slice is good when its own SLI meets the target; the base
-//!   is every slice of the interval that is not excluded, so a burn rate of 1 spends the budget
-//!   exactly by the end of the window.
+//! - timeslices: units are slices; a slice is good when its own SLI meets the target. Time
+//!   passes whether or not requests arrive, so the base of burn rates and budgets is every slice
+//!   of the interval that is not excluded, and a burn rate of 1 spends the budget exactly by the
+//!   end of the window. The SLI is good over measured slices: an empty slice is skipped, or
+//!   counted bad when the SLO says so.
 //! - ratio-timeslices: each slice with data contributes its ratio; the SLI is their mean.
 
 use nines_core::decimal::Objective;

@@ -95,17 +95,55 @@ fn an_overspent_budget_goes_negative_and_fails() {
 
 #[test]
 fn time_to_exhaustion_at_the_current_burn() {
-    // 99 % over 10d. 10,000 valid in the window, 50 bad: allowed 100, remaining 0.5.
-    // The last day holds all of it: burn over 1d = (50 / 10,000) / 0.01 = 0.5.
-    // At burn 0.5 the whole budget lasts 20 days; half of it lasts 10 days = 864,000 s.
+    // 99 % over 10d. Five days ago 30,000 valid, none bad; in the last day 10,000 valid, 200
+    // bad. Window: 40,000 valid, allowed 400, spent 200, remaining 0.5.
+    // Burn over 1d = (200 / 10,000) / 0.01 = 2. At burn 2 a whole budget lasts 10d / 2 = 5
+    // days; half of it lasts 2.5 days = 216,000 s.
+    let slo = slo("99", rolling("10d"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-05T12:00:00Z"), 30_000.0, 0.0);
+    record(&mut series, ms("2026-10-10T06:00:00Z"), 10_000.0, 200.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_eq!(report.error_budget.remaining, 0.5);
+    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, Some(216_000.0));
+    assert_eq!(
+        report.exhaustion.at_1d_burn_rate.at.as_deref(),
+        Some("2026-10-13T00:00:00Z")
+    );
+    // Nothing in the last hour: no burn, no forecast.
+    assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, None);
+}
+
+#[test]
+fn a_rolling_window_burning_at_one_or_less_never_runs_out() {
+    // 99 % over 10d, all traffic in the last day: 10,000 valid, 50 bad. Remaining 0.5, burn
+    // over 1d = (50 / 10,000) / 0.01 = 0.5. Errors age out of a rolling window as fast as a
+    // burn of 1 spends, so at 0.5 the spending settles at half the budget: no exhaustion.
     let slo = slo("99", rolling("10d"));
     let mut series = SloSeries::default();
     record(&mut series, ms("2026-10-10T06:00:00Z"), 10_000.0, 50.0);
     let report = report(&slo, &series, "2026-10-10T12:00:00Z");
     assert_eq!(report.error_budget.remaining, 0.5);
-    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, Some(864_000.0));
-    // Nothing in the last hour: no burn, no forecast.
-    assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, None);
+    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, None);
+}
+
+#[test]
+fn a_calendar_forecast_after_the_period_ends_is_none() {
+    // Calendar day in UTC at 99 %, evaluated at 12:00. 06:00: 10,000 valid, 50 bad: allowed
+    // 100, remaining 0.5; burn over 1d = 0.5, over 1h none. Half a budget at burn 0.5 lasts
+    // 0.5 × 24 h / 0.5 = 24 h, past the day's end at midnight: the budget is renewed first.
+    let slo = slo("99", calendar(CalendarUnit::Day, "UTC"));
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T06:00:00Z"), 10_000.0, 50.0);
+    let day = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_eq!(day.error_budget.remaining, 0.5);
+    assert_eq!(day.exhaustion.at_1d_burn_rate.seconds, None);
+    // At 11:00 a burst of 70 bad in 1,000: allowed 110, spent 120, remaining 1 − 120 / 110
+    // = −0.0909...: already spent.
+    record(&mut series, ms("2026-10-10T11:00:00Z"), 1_000.0, 70.0);
+    let spent = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_close(spent.error_budget.remaining, 1.0 - 120.0 / 110.0);
+    assert_eq!(spent.exhaustion.at_1h_burn_rate.seconds, Some(0.0));
 }
 
 #[test]
