@@ -58,6 +58,16 @@ impl Decimal {
     pub fn is_zero(self) -> bool {
         self.digits == 0
     }
+
+    /// The same value without trailing zeros after the point: `0.10` → `0.1`.
+    pub fn normalized(self) -> Self {
+        let (mut digits, mut scale) = (self.digits, self.scale);
+        while scale > 0 && digits % 10 == 0 {
+            digits /= 10;
+            scale -= 1;
+        }
+        Decimal { digits, scale }
+    }
 }
 
 impl FromStr for Decimal {
@@ -131,7 +141,15 @@ impl FromStr for Objective {
     type Err = ObjectiveError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let value: Decimal = text.trim().trim_end_matches('%').trim_end().parse()?;
+        let number = text.trim().trim_end_matches('%').trim_end();
+        // A negative number is a number, only out of range.
+        if number
+            .strip_prefix('-')
+            .is_some_and(|n| n.parse::<Decimal>().is_ok())
+        {
+            return Err(ObjectiveError::OutOfRange(text.to_owned()));
+        }
+        let value: Decimal = number.parse()?;
         let hundred = 100 * value.unit();
         if value.digits == hundred {
             return Err(ObjectiveError::Hundred);
@@ -173,6 +191,17 @@ impl Objective {
         } else {
             None
         }
+    }
+
+    /// The objective as an exact decimal ratio, for text that others parse: `99.9` → `0.999`.
+    pub fn ratio_decimal(self) -> Decimal {
+        Decimal::from_parts(self.0.digits, self.0.scale + 2).normalized()
+    }
+
+    /// The error budget as an exact decimal ratio: `99.9` → `0.001`, never the float
+    /// `1 - 0.999`.
+    pub fn error_budget_decimal(self) -> Decimal {
+        Decimal::from_parts(self.budget_numerator(), self.0.scale + 2).normalized()
     }
 
     /// The numerator of the budget ratio over [`Objective::denominator`].
@@ -257,6 +286,23 @@ mod tests {
     }
 
     #[test]
+    fn ratios_print_exactly() {
+        let ratios = |text: &str| {
+            let objective = objective(text);
+            (
+                objective.ratio_decimal().to_string(),
+                objective.error_budget_decimal().to_string(),
+            )
+        };
+        assert_eq!(ratios("99.9"), ("0.999".into(), "0.001".into()));
+        assert_eq!(ratios("95"), ("0.95".into(), "0.05".into()));
+        assert_eq!(ratios("90"), ("0.9".into(), "0.1".into()));
+        assert_eq!(ratios("99.95"), ("0.9995".into(), "0.0005".into()));
+        assert_eq!(ratios("99.999"), ("0.99999".into(), "0.00001".into()));
+        assert_eq!(ratios("50"), ("0.5".into(), "0.5".into()));
+    }
+
+    #[test]
     fn allowed_bad_is_exact_for_round_figures() {
         // (1 − 0.999) × 1,000,000 = 1,000 exactly.
         assert_eq!(objective("99.9").allowed_bad(1_000_000.0), 1_000.0);
@@ -285,10 +331,10 @@ mod tests {
             "101".parse::<Objective>(),
             Err(ObjectiveError::OutOfRange(_))
         ));
-        assert!(matches!(
-            "-5".parse::<Objective>(),
-            Err(ObjectiveError::Decimal(_))
-        ));
+        assert_eq!(
+            "-5".parse::<Objective>().unwrap_err().to_string(),
+            "an objective must lie strictly between 0 and 100, not -5"
+        );
         assert!(matches!(
             "1e2".parse::<Objective>(),
             Err(ObjectiveError::Decimal(_))

@@ -81,9 +81,17 @@ impl FromStr for Duration {
             let split = rest
                 .find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(rest.len());
+            if split == 0 && rest.starts_with('-') {
+                return Err(fail("it must be longer than zero"));
+            }
             if split == 0 {
                 return Err(fail(
                     "expected a number; write a number and a unit, such as 30d",
+                ));
+            }
+            if rest[split..].starts_with(['.', ',']) {
+                return Err(fail(
+                    "it has a fraction; combine whole units instead, such as 1d12h or 90m",
                 ));
             }
             let number: i64 = rest[..split]
@@ -150,6 +158,20 @@ mod tests {
         assert_eq!(Duration::from_minutes(84).to_string(), "1h24m");
         assert_eq!(Duration::from_seconds(90).to_string(), "1m30s");
         assert_eq!(Duration::from_minutes(5).to_string(), "5m");
+    }
+
+    #[test]
+    fn says_why_fractions_and_negatives_are_refused() {
+        let why = |text: &str| text.parse::<Duration>().unwrap_err().to_string();
+        assert_eq!(
+            why("1.5d"),
+            "`1.5d` is not a duration: it has a fraction; combine whole units instead, such as \
+             1d12h or 90m"
+        );
+        assert_eq!(
+            why("-5m"),
+            "`-5m` is not a duration: it must be longer than zero"
+        );
     }
 
     #[test]

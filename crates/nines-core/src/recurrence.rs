@@ -2,13 +2,9 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rrule::{RRuleSet, Tz};
+use rrule::RRuleSet;
 
 use crate::duration::Duration;
-
-/// The most occurrences expanded for one evaluation range: a minutely rule over a 30-day
-/// window needs 43,200.
-const MAX_OCCURRENCES: u16 = u16::MAX;
 
 /// A recurring interval: an RFC 5545 `RRULE` from a first occurrence, each `duration` long.
 #[derive(Debug, Clone)]
@@ -78,28 +74,21 @@ impl Recurrence {
         })
     }
 
-    /// The occurrences that overlap `[from_ms, to_ms)`, as `[start, end)` in Unix ms.
+    /// The occurrences that overlap `[from_ms, to_ms)`, as `[start, end)` in Unix ms, however
+    /// many there are: a minutely rule over a year has more than half a million.
     pub fn occurrences(&self, from_ms: i64, to_ms: i64) -> Vec<(i64, i64)> {
-        let bound = |ms: i64| {
-            chrono::DateTime::from_timestamp_millis(ms).map(|utc| utc.with_timezone(&Tz::UTC))
-        };
-        let (Some(after), Some(before)) = (bound(from_ms - self.duration.millis()), bound(to_ms))
-        else {
-            return Vec::new();
-        };
-        let result = self
-            .set
+        // An occurrence that starts up to one duration before the range still overlaps it.
+        let first_start = from_ms.saturating_sub(self.duration.millis());
+        // The iterator runs from the rule's first occurrence; `limit` only guards against rules
+        // that never produce a date, never against how many dates there are.
+        self.set
             .clone()
-            .after(after)
-            .before(before)
-            .all(MAX_OCCURRENCES);
-        result
-            .dates
-            .iter()
-            .map(|start| {
-                let start = start.timestamp_millis();
-                (start, start + self.duration.millis())
-            })
+            .limit()
+            .into_iter()
+            .map(|start| start.timestamp_millis())
+            .skip_while(|&start| start <= first_start)
+            .take_while(|&start| start < to_ms)
+            .map(|start| (start, start + self.duration.millis()))
             .filter(|&(start, end)| end > from_ms && start < to_ms)
             .collect()
     }
@@ -151,6 +140,32 @@ mod tests {
         assert_eq!(
             slots,
             vec![(ms("2026-01-01T23:30:00Z"), ms("2026-01-02T00:30:00Z"))]
+        );
+    }
+
+    #[test]
+    fn every_occurrence_is_expanded_however_many_there_are() {
+        // Every other minute for 100 days: 100 × 1,440 / 2 = 72,000 occurrences, more than the
+        // 65,535 that the rule library returns in one call.
+        let minute: Duration = "1m".parse().unwrap();
+        let rule = Recurrence::new(
+            "FREQ=MINUTELY;INTERVAL=2",
+            ms("2026-01-01T00:00:00Z"),
+            "UTC",
+            minute,
+        )
+        .unwrap();
+        let slots = rule.occurrences(ms("2026-01-01T00:00:00Z"), ms("2026-04-11T00:00:00Z"));
+        assert_eq!(slots.len(), 72_000);
+        // The last starts 2 minutes before the end of the range: 2026-04-10T23:58Z.
+        assert_eq!(
+            slots.last(),
+            Some(&(ms("2026-04-10T23:58:00Z"), ms("2026-04-10T23:59:00Z")))
+        );
+        assert!(
+            slots
+                .windows(2)
+                .all(|pair| pair[1].0 - pair[0].0 == 120_000)
         );
     }
 

@@ -46,6 +46,14 @@ impl Preset {
     /// The names specs use.
     pub const NAMES: [&'static str; 2] = ["google-30d", "google-28d"];
 
+    /// The preset's name in specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Google30d => "google-30d",
+            Preset::Google28d => "google-28d",
+        }
+    }
+
     /// Looks a preset up by name.
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
@@ -98,6 +106,18 @@ pub fn preset_rules(
         .collect()
 }
 
+/// The preset and rescaling that give exactly `rules` for `window`, if any, preferring the
+/// preset made for the window's length: writers name the preset rather than list its rules.
+pub(crate) fn detect_preset(rules: &[AlertRule], window: &Window) -> Option<(Preset, Rescale)> {
+    let min_events = rules.first()?.min_events;
+    let mut presets = [Preset::Google30d, Preset::Google28d];
+    presets.sort_by_key(|preset| preset.window() != window.nominal_length());
+    presets
+        .into_iter()
+        .flat_map(|preset| [(preset, Rescale::Lookbacks), (preset, Rescale::Factors)])
+        .find(|&(preset, rescale)| preset_rules(preset, window, rescale, min_events) == rules)
+}
+
 /// The factor that spends `share` percent of the budget of `window` within `long`.
 pub fn factor_for_share(share: Decimal, window: &Window, long: Duration) -> f64 {
     factor(share, window.nominal_length(), long)
@@ -147,7 +167,17 @@ pub(crate) fn check_rule(
         if !rule.long.is_whole_minutes() || !rule.short.is_whole_minutes() {
             cx.error(at, format!("{name}: lookbacks must be whole minutes"));
         }
-        if rule.factor * budget > 1.0 {
+        if !(rule.factor > 0.0 && rule.factor.is_finite()) {
+            cx.error_hint(
+                at,
+                format!(
+                    "{name}: the factor must be a burn rate above 0, not {}",
+                    rule.factor
+                ),
+                "a factor of 14.4 fires when the budget burns 14.4 times as fast as the window \
+                 allows",
+            );
+        } else if rule.factor * budget > 1.0 {
             cx.warning(
                 at,
                 format!(

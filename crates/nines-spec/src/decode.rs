@@ -128,20 +128,49 @@ pub(crate) fn text<'n>(cx: &mut Context<'_>, node: &'n Node, what: &str) -> Opti
     text
 }
 
-/// Reads a scalar and parses it; the parser's error becomes the message.
+/// Reads a scalar and parses it; the parser's error becomes the message when it is one of
+/// ours, which say what was expected. The standard number parsers' messages ("invalid digit
+/// found in string") do not, so for them the message only quotes the value and the hint says
+/// what to write; [`number`] says it in the message.
 pub(crate) fn parsed<T>(cx: &mut Context<'_>, node: &Node, what: &str, hint: &str) -> Option<T>
 where
     T: FromStr,
-    T::Err: std::fmt::Display,
+    T::Err: std::fmt::Display + 'static,
 {
     let text = text(cx, node, what)?;
     match text.parse::<T>() {
         Ok(value) => Some(value),
         Err(error) => {
-            cx.error_hint(node.position, format!("{what}: {error}"), hint);
+            let any: &dyn std::any::Any = &error;
+            let message =
+                if any.is::<std::num::ParseIntError>() || any.is::<std::num::ParseFloatError>() {
+                    format!("{what} cannot be `{text}`")
+                } else {
+                    format!("{what}: {error}")
+                };
+            cx.error_hint(node.position, message, hint);
             None
         }
     }
+}
+
+/// Reads a scalar as a number; the message says what was expected, since the number parsers'
+/// own messages ("invalid digit found in string") do not.
+pub(crate) fn number<T: FromStr>(
+    cx: &mut Context<'_>,
+    node: &Node,
+    what: &str,
+    expected: &str,
+) -> Option<T> {
+    let text = text(cx, node, what)?;
+    let value = text.parse::<T>().ok();
+    if value.is_none() {
+        cx.error(
+            node.position,
+            format!("{what} must be {expected}, not `{text}`"),
+        );
+    }
+    value
 }
 
 /// Reads a boolean.
@@ -208,5 +237,41 @@ pub(crate) fn list(words: &[&str]) -> String {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_parser_messages_do_not_reach_the_user() {
+        let node = &crate::node::parse("lots").unwrap()[0];
+        let mut diagnostics = Diagnostics::default();
+        let cx = &mut Context {
+            file: Path::new("slos.yaml"),
+            diagnostics: &mut diagnostics,
+        };
+        assert_eq!(
+            parsed::<u64>(cx, node, "`count`", "a whole number such as 3"),
+            None
+        );
+        assert_eq!(
+            parsed::<f64>(cx, node, "a bound", "a number such as 0.5"),
+            None
+        );
+        assert_eq!(
+            number::<u64>(cx, node, "`min_events`", "a whole number such as 100"),
+            None
+        );
+        let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "error: slos.yaml:1:1: `count` cannot be `lots`\n  hint: a whole number such as 3",
+                "error: slos.yaml:1:1: a bound cannot be `lots`\n  hint: a number such as 0.5",
+                "error: slos.yaml:1:1: `min_events` must be a whole number such as 100, not `lots`",
+            ]
+        );
     }
 }

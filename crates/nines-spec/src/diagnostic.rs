@@ -116,11 +116,22 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.severity == severity).count()
     }
 
-    /// Every problem, sorted by file and position.
+    /// Every problem, sorted by file and position, each once: a part shared by several
+    /// SLOs (an imported SLI, a data source) is checked once for each.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items
             .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
-        self.items
+        let mut unique: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        for item in self.items {
+            let start = unique
+                .iter()
+                .rposition(|d| (&d.file, d.position) != (&item.file, item.position))
+                .map_or(0, |at| at + 1);
+            if !unique[start..].contains(&item) {
+                unique.push(item);
+            }
+        }
+        unique
     }
 
     /// Every problem, in the order found.

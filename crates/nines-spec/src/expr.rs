@@ -47,6 +47,10 @@ pub struct ExprError {
     pub offset: usize,
     /// How many bytes it spans (0 at the end of the text).
     pub len: usize,
+    /// True when the problem lies in the text of a named criterion the expression uses (a
+    /// syntax error, or a cycle of criteria): the problem is reported where the criterion is
+    /// defined, and a caller that checks definitions may leave it out where it is used.
+    pub in_criterion_definition: bool,
 }
 
 /// Compiles `text`, a boolean CEL expression, against the names in `scope`. Criteria it uses
@@ -76,6 +80,29 @@ pub fn check_syntax(text: &str) -> Result<(), Vec<ExprError>> {
     parse(text).map(|_| ())
 }
 
+/// The names `text` uses (fields and criteria alike), each once, in order of first use; none
+/// when it does not parse.
+pub fn references(text: &str) -> Vec<String> {
+    fn walk(node: &IdedExpr, names: &mut Vec<String>) {
+        match &node.expr {
+            Expr::Ident(name) if !names.contains(name) => names.push(name.clone()),
+            // `has(x.y)` tests for a field; it does not use a criterion.
+            Expr::Select(select) if !select.test => walk(&select.operand, names),
+            Expr::Call(call) => {
+                call.target.iter().for_each(|target| walk(target, names));
+                call.args.iter().for_each(|arg| walk(arg, names));
+            }
+            Expr::List(list) => list.elements.iter().for_each(|e| walk(e, names)),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    if let Ok((ast, _)) = parse(text) {
+        walk(&ast, &mut names);
+    }
+    names
+}
+
 fn parse(text: &str) -> Result<(IdedExpr, SourceInfo), Vec<ExprError>> {
     if text.trim().is_empty() {
         return Err(vec![whole_text_error(text, "the expression is empty")]);
@@ -102,6 +129,7 @@ fn whole_text_error(text: &str, message: &str) -> ExprError {
         hint: None,
         offset: 0,
         len: text.len(),
+        in_criterion_definition: false,
     }
 }
 
@@ -118,6 +146,7 @@ fn syntax_error(text: &str, (line, column): (isize, isize), message: &str) -> Ex
         hint: None,
         offset,
         len,
+        in_criterion_definition: false,
     }
 }
 
@@ -174,8 +203,13 @@ fn tidy_syntax_message(message: &str) -> String {
 enum Failure {
     /// The criteria named form a cycle; the first and last are the same.
     Cycle(Vec<String>),
-    /// The first criterion uses the others in turn, and the last has this error.
-    Invalid { path: Vec<String>, message: String },
+    /// The first criterion uses the others in turn, and the last has this error, a syntax
+    /// error in its own text when `syntax`.
+    Invalid {
+        path: Vec<String>,
+        message: String,
+        syntax: bool,
+    },
 }
 
 /// Criteria compiled so far in one [`compile`] call, and those being compiled.
@@ -797,7 +831,11 @@ impl Checker<'_> {
             Ok(expr) => Some(expr),
             Err(failure) => {
                 let (message, hint) = failure_message(&failure);
-                let error = self.error_at(node, message, Some(hint));
+                let mut error = self.error_at(node, message, Some(hint));
+                error.in_criterion_definition = match &failure {
+                    Failure::Cycle(_) => true,
+                    Failure::Invalid { syntax, .. } => *syntax,
+                };
                 self.errors.push((error, Some(failure)));
                 None
             }
@@ -812,8 +850,8 @@ impl Checker<'_> {
             return Err(Failure::Cycle(cycle));
         }
         self.criteria.compiling.push(name.to_owned());
-        let result =
-            compile_in(text, self.scope, self.criteria).map_err(|errors| failure_of(name, &errors));
+        let result = compile_in(text, self.scope, self.criteria)
+            .map_err(|errors| failure_of(name, &errors, check_syntax(text).is_err()));
         self.criteria.compiling.pop();
         self.criteria.done.insert(name.to_owned(), result.clone());
         result
@@ -843,6 +881,7 @@ impl Checker<'_> {
             hint,
             offset,
             len: end - offset,
+            in_criterion_definition: false,
         }
     }
 
@@ -1068,7 +1107,7 @@ fn regex_reason(message: &str) -> &str {
 }
 
 /// How the criterion `name` failed, given the errors in its text.
-fn failure_of(name: &str, errors: &Errors) -> Failure {
+fn failure_of(name: &str, errors: &Errors, syntax: bool) -> Failure {
     if let Some(Failure::Cycle(cycle)) = errors.iter().find_map(|(_, failure)| match failure {
         Some(cycle @ Failure::Cycle(_)) => Some(cycle),
         _ => None,
@@ -1076,15 +1115,24 @@ fn failure_of(name: &str, errors: &Errors) -> Failure {
         return Failure::Cycle(cycle.clone());
     }
     match errors.first() {
-        Some((_, Some(Failure::Invalid { path, message }))) => Failure::Invalid {
+        Some((
+            _,
+            Some(Failure::Invalid {
+                path,
+                message,
+                syntax,
+            }),
+        )) => Failure::Invalid {
             path: std::iter::once(name.to_owned())
                 .chain(path.iter().cloned())
                 .collect(),
             message: message.clone(),
+            syntax: *syntax,
         },
         first => Failure::Invalid {
             path: vec![name.to_owned()],
             message: first.map_or_else(String::new, |(error, _)| error.message.clone()),
+            syntax,
         },
     }
 }
@@ -1099,18 +1147,30 @@ fn failure_message(failure: &Failure) -> (String, String) {
             format!("criteria form a cycle: {}", cycle.join(" → ")),
             "a criterion cannot use itself, directly or through other criteria".to_owned(),
         ),
-        Failure::Invalid { path, message } => {
+        Failure::Invalid {
+            path,
+            message,
+            syntax,
+        } => {
             let culprit = path.last().map_or("", String::as_str);
             let through = match path.len() {
                 1 => String::new(),
                 _ => format!(" (through `{}`)", path[1..].join("` → `")),
+            };
+            let hint = if *syntax {
+                format!("the error is reported where `{culprit}` is defined")
+            } else {
+                format!(
+                    "`{culprit}` is checked against the fields of each source that uses it; \
+                     this source cannot answer it"
+                )
             };
             (
                 format!(
                     "criterion `{}` does not compile{through}: {message}",
                     path[0]
                 ),
-                format!("the error is reported where `{culprit}` is defined"),
+                hint,
             )
         }
     }
@@ -1283,8 +1343,38 @@ mod tests {
         let hint = errors[0].hint.as_deref();
         assert_eq!(
             hint,
+            Some(
+                "`server_error` is checked against the fields of each source that uses it; \
+                 this source cannot answer it"
+            )
+        );
+        assert!(!errors[0].in_criterion_definition);
+    }
+
+    #[test]
+    fn a_criterion_that_does_not_parse_is_marked_as_reported_where_defined() {
+        let named = [("bad", "server_error"), ("server_error", "status >=")];
+        let errors = errors_with("bad", &named);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].in_criterion_definition);
+        let hint = errors[0].hint.as_deref();
+        assert_eq!(
+            hint,
             Some("the error is reported where `server_error` is defined")
         );
+        let errors = errors_with("a", &[("a", "b"), ("b", "a")]);
+        assert!(errors[0].in_criterion_definition);
+    }
+
+    #[test]
+    fn references_lists_each_name_once() {
+        assert_eq!(
+            references(
+                r#"slow || (retried && method in ["GET"]) || slow || path.startsWith("/a")"#
+            ),
+            vec!["slow", "retried", "method", "path"]
+        );
+        assert!(references("status >=").is_empty());
     }
 
     #[test]
