@@ -4,12 +4,20 @@
 //! asks [`SourceFormat::fields`] which fields exist, so that an expression naming a field the
 //! source cannot provide is rejected by validation, not discovered while reading. The meaning of
 //! each nginx variable ([`NginxVariable`]) lives here too, so that validation and the reader
-//! agree on it.
+//! agree on it. Spans, counter snapshots and Prometheus exposition are described in
+//! [`telemetry`](self::telemetry).
+
+mod telemetry;
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::event::{Field, FieldType};
+
+pub use self::telemetry::{
+    Constant, ConstantField, CounterSeries, CounterSource, ExpositionMetric, ExpositionSource,
+    SpanKind, TraceError, TraceMode, TraceSource,
+};
 
 /// A field a source provides, by the name expressions use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +39,14 @@ pub enum SourceFormat {
     JsonLines(RecordMapping),
     /// CSV with a header line.
     Csv(RecordMapping),
+    /// OpenTelemetry traces as OTLP/JSON (the Collector's file exporter).
+    Otlp(TraceSource),
+    /// Zipkin v2 JSON spans.
+    Zipkin(TraceSource),
+    /// JSON snapshots of cumulative counters.
+    Counters(CounterSource),
+    /// Prometheus text exposition, one or more scrapes.
+    PrometheusText(ExpositionSource),
 }
 
 /// The layouts of access logs nines knows.
@@ -129,12 +145,25 @@ impl SourceFormat {
     /// variables onto built-in fields and every other variable onto a custom string field named
     /// after it, numbered in order of appearance. JSON and CSV give one entry per mapped field,
     /// in the mapping's order: a built-in name keeps the built-in field and its type, any other
-    /// name becomes the next custom field with the declared type.
+    /// name becomes the next custom field with the declared type. Spans, counters and
+    /// expositions are described with their types ([`TraceSource::fields`], ...).
     pub fn fields(&self) -> Vec<FieldDef> {
         match self {
             SourceFormat::AccessLog(layout) => layout.fields(),
             SourceFormat::JsonLines(mapping) | SourceFormat::Csv(mapping) => mapping.fields(),
+            SourceFormat::Otlp(traces) | SourceFormat::Zipkin(traces) => traces.fields(),
+            SourceFormat::Counters(counters) => counters.fields(),
+            SourceFormat::PrometheusText(exposition) => exposition.fields(),
         }
+    }
+
+    /// Whether records depend on one another (spans of a trace, samples of a counter), so
+    /// that an input must be read in order on one thread.
+    pub fn is_stateful(&self) -> bool {
+        !matches!(
+            self,
+            SourceFormat::AccessLog(_) | SourceFormat::JsonLines(_) | SourceFormat::Csv(_)
+        )
     }
 }
 
@@ -183,27 +212,27 @@ fn built_in_def(field: Field) -> FieldDef {
 impl RecordMapping {
     /// The fields of this mapping, one per mapped field in order; see [`SourceFormat::fields`].
     pub fn fields(&self) -> Vec<FieldDef> {
-        let mut next_custom = 0u16;
-        self.fields
-            .iter()
-            .map(|mapped| match Field::built_in(&mapped.name) {
-                Some((field, ty)) => FieldDef {
-                    name: mapped.name.clone(),
-                    field,
-                    ty,
-                },
-                None => {
-                    let field = Field::Custom(next_custom);
-                    next_custom += 1;
-                    FieldDef {
-                        name: mapped.name.clone(),
-                        field,
-                        ty: mapped.ty,
-                    }
-                }
-            })
-            .collect()
+        number_fields(self.fields.iter().map(|m| (m.name.as_str(), m.ty)))
     }
+}
+
+/// Field definitions for names in order: a built-in name keeps the built-in field and its
+/// type, any other name becomes the next custom field with the type given.
+fn number_fields<'n>(names: impl Iterator<Item = (&'n str, FieldType)>) -> Vec<FieldDef> {
+    let mut next_custom = 0u16;
+    names
+        .map(|(name, declared)| {
+            let (field, ty) = Field::built_in(name).unwrap_or_else(|| {
+                next_custom += 1;
+                (Field::Custom(next_custom - 1), declared)
+            });
+            FieldDef {
+                name: name.to_owned(),
+                field,
+                ty,
+            }
+        })
+        .collect()
 }
 
 /// Why an nginx `log_format` string cannot be read.

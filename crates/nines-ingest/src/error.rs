@@ -80,6 +80,23 @@ pub enum Reason {
     /// The line is longer than a reader buffers; it is skipped.
     #[error("line too long")]
     TooLong,
+    /// A record that is missing a part it needs: a span without a duration, a trace without
+    /// its root span, a JSON document cut short.
+    #[error("incomplete {0}")]
+    Incomplete(Cow<'static, str>),
+    /// A record seen before (a span reported twice, a counter sampled twice at one time).
+    #[error("duplicate {0}")]
+    Duplicate(Cow<'static, str>),
+    /// A counter sample older than one already counted for its series.
+    #[error("out-of-order sample")]
+    OutOfOrder,
+    /// A Prometheus sample of a metric whose type cannot be read as asked (a gauge read as a
+    /// counter).
+    #[error("metric is a {0}, not a {1}")]
+    WrongType(Cow<'static, str>, &'static str),
+    /// A histogram bucket whose bound the spec does not declare.
+    #[error("bucket bound not declared in the spec")]
+    UndeclaredBucket,
 }
 
 impl Reason {
@@ -91,5 +108,15 @@ impl Reason {
     /// A field that cannot be read as its type.
     pub(crate) const fn bad(field: &'static str) -> Reason {
         Reason::Bad(Cow::Borrowed(field))
+    }
+
+    /// A record that lacks a part it needs.
+    pub(crate) const fn incomplete(what: &'static str) -> Reason {
+        Reason::Incomplete(Cow::Borrowed(what))
+    }
+
+    /// A record seen before.
+    pub(crate) const fn duplicate(what: &'static str) -> Reason {
+        Reason::Duplicate(Cow::Borrowed(what))
     }
 }

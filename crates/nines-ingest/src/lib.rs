@@ -1,4 +1,5 @@
-//! Readers of nines: access logs, JSON lines and CSV turned into [`Event`]s for a sink.
+//! Readers of nines: access logs, JSON lines, CSV, traces (OTLP, Zipkin) and cumulative
+//! counters (JSON snapshots, Prometheus text) turned into [`Event`]s for a sink.
 //!
 //! [`read_inputs`] is the entry point. It opens each input (a file, gzip or not, or standard
 //! input), reads it in blocks of whole lines (whole records for CSV) and parses the blocks on
@@ -7,6 +8,11 @@
 //! counted by reason per input, with the first few kept as samples ([`InputStats`]); in strict
 //! mode the first one is an error instead. [`LineParser`] reads single lines for callers that
 //! already hold them.
+//!
+//! Traces and counters are read differently: a span's trace and a sample's predecessor may be
+//! anywhere before it, so those inputs are read in order on the calling thread, with bounded
+//! state, and spans or samples that cannot become events (no duration, no root span, out of
+//! order) are counted by reason like malformed lines.
 //!
 //! The formats are described by [`nines_core::source::SourceFormat`]; which fields each one
 //! gives is decided there, and this crate fills exactly those.
@@ -22,6 +28,7 @@ mod parser;
 mod pipeline;
 mod record;
 mod stats;
+mod telemetry;
 mod text;
 mod time;
 
@@ -101,7 +108,9 @@ pub struct ReadOutcome<S> {
 ///
 /// The calling thread reads; [`ReadOptions::worker_count`] workers parse, each into its own
 /// sink (with one worker, the calling thread parses too). Blank lines are skipped. Memory does
-/// not grow with the input: a fixed number of blocks of a few megabytes are in flight.
+/// not grow with the input: a fixed number of blocks of a few megabytes are in flight. Formats
+/// whose records depend on one another ([`SourceFormat::is_stateful`]) are read on the calling
+/// thread into a single sink.
 ///
 /// # Errors
 ///
@@ -119,5 +128,8 @@ where
     S: EventSink,
     F: Fn() -> S + Sync,
 {
+    if format.is_stateful() {
+        return telemetry::read(inputs, format, options, make_sink);
+    }
     pipeline::read(inputs, &BlockParser::new(format), options, make_sink)
 }

@@ -131,6 +131,13 @@ impl LineParser {
             }),
             SourceFormat::JsonLines(mapping) => Kind::Json(JsonParser::new(Mapping::new(mapping))),
             SourceFormat::Csv(_) => return Err(IngestError::NotLineOriented { format: "CSV" }),
+            SourceFormat::Otlp(_) => return Err(IngestError::NotLineOriented { format: "OTLP" }),
+            SourceFormat::Zipkin(_) => {
+                return Err(IngestError::NotLineOriented { format: "Zipkin" });
+            }
+            SourceFormat::Counters(_) | SourceFormat::PrometheusText(_) => {
+                return Err(IngestError::NotLineOriented { format: "counter" });
+            }
         };
         Ok(LineParser { kind })
     }

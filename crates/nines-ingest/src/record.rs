@@ -187,6 +187,19 @@ impl Mapping {
         Ok(event)
     }
 
+    /// The timestamp in the slots a reader filled, for readers that take no event from them.
+    pub(crate) fn timestamp_of(
+        &self,
+        slots: &[Scalar<'_>],
+        owned: &[String],
+    ) -> Result<i64, Reason> {
+        let scalar = match slots[TIMESTAMP_SLOT] {
+            Scalar::Owned(index) => Scalar::Str(&owned[index]),
+            other => other,
+        };
+        self.timestamp(scalar)
+    }
+
     fn timestamp(&self, scalar: Scalar<'_>) -> Result<i64, Reason> {
         let unit = self.timestamp_unit;
         let millis = match scalar {
@@ -200,7 +213,7 @@ impl Mapping {
     }
 }
 
-fn timestamp_text(text: &str, unit: TimestampUnit) -> Option<i64> {
+pub(crate) fn timestamp_text(text: &str, unit: TimestampUnit) -> Option<i64> {
     let epoch = |number| match number {
         Number::Int(value) => epoch_to_millis(EpochNumber::Int(value), unit),
         Number::Float(value) => epoch_to_millis(EpochNumber::Float(value), unit),
@@ -213,7 +226,7 @@ fn timestamp_text(text: &str, unit: TimestampUnit) -> Option<i64> {
 }
 
 /// A number, from a number or from text that holds one; `Err` for anything else.
-fn number(scalar: Scalar<'_>) -> Result<Option<Number>, ()> {
+pub(crate) fn number(scalar: Scalar<'_>) -> Result<Option<Number>, ()> {
     match scalar {
         Scalar::Missing | Scalar::Null => Ok(None),
         Scalar::Int(value) => Ok(Some(Number::Int(value))),

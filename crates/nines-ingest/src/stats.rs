@@ -35,7 +35,8 @@ pub struct InputStats {
     pub lines: u64,
     /// Events handed to the sink.
     pub events: u64,
-    /// Malformed lines by reason.
+    /// Malformed lines by reason, and records that gave no event: spans without a duration,
+    /// traces without a root span, spans or samples seen twice, samples out of order.
     pub malformed: BTreeMap<String, u64>,
     /// The first malformed lines, in line order, at most [`SAMPLE_COUNT`].
     pub samples: Vec<Malformed>,
@@ -106,6 +107,19 @@ impl Tally {
             self.keep(Sample::new(line, reason.clone(), text));
         }
         *self.malformed.entry(reason).or_default() += 1;
+    }
+
+    /// Counts a record that gave no event, found by a reader that made the sample itself.
+    pub(crate) fn record_sample(&mut self, sample: Sample) {
+        *self.malformed.entry(sample.reason.clone()).or_default() += 1;
+        let keep = self.samples.len() < SAMPLE_COUNT
+            || self
+                .samples
+                .last()
+                .is_some_and(|last| sample.line < last.line);
+        if keep {
+            self.keep(sample);
+        }
     }
 
     fn keep(&mut self, sample: Sample) {

@@ -10,6 +10,8 @@ use nines_core::source::{
 };
 use nines_ingest::{InputPath, InputStats, ReadOptions, ReadOutcome, read_inputs};
 
+mod telemetry;
+
 /// An event with its text copied out, so that tests can keep and compare it.
 #[derive(Debug, Clone, PartialEq)]
 struct Owned {
