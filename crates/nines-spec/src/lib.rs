@@ -1,16 +1,26 @@
-//! Spec formats of nines: the `nines/v1` YAML and the CEL expressions inside it, turned into the
-//! validated core model with diagnostics that point at the offending text.
+//! Spec formats of nines: the `nines/v1` YAML and the CEL expressions inside it, OpenSLO and
+//! Sloth specs, turned into the validated core model with diagnostics that point at the
+//! offending text; and the writers that turn the model back into `nines/v1` or OpenSLO.
 //!
 //! [`load`] reads files and directories, checks everything it can, and returns both the
 //! [`Catalog`] of what was valid and every problem found, so that one run reports them all.
+//! Documents are told apart by their version key (`apiVersion`, or Sloth's `version`), so the
+//! formats may be mixed freely in one load.
 
 mod alerting;
 mod decode;
 pub mod diagnostic;
 pub mod expr;
+mod import;
 mod native;
 pub mod node;
+mod openslo;
+mod promql;
+mod sloth;
+mod sources;
+pub mod write;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use nines_core::slo::Catalog;
@@ -24,6 +34,9 @@ pub use native::API_VERSION;
 pub struct Loaded {
     /// The services and SLOs that decoded without error.
     pub catalog: Catalog,
+    /// The named criteria, by name, as CEL text: SLI expressions refer to them, so writers
+    /// need them to write the expressions back.
+    pub criteria: BTreeMap<String, String>,
     /// Every problem, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
     /// The files read.
@@ -53,7 +66,16 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let mut files = Vec::new();
     for path in paths {
+        let before = files.len();
         collect_files(path, &mut files, &mut diagnostics);
+        if files.len() == before && path.is_dir() {
+            diagnostics.error_hint(
+                path,
+                node::Position { line: 1, column: 1 },
+                "the directory holds no spec files: there is nothing to check",
+                "spec files end in .yaml or .yml; give a directory that holds some, or the files",
+            );
+        }
     }
     let texts: Vec<(PathBuf, String)> = files
         .iter()
@@ -80,13 +102,22 @@ pub fn load_str(name: &str, text: &str) -> Loaded {
 }
 
 fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Loaded {
+    // Parse every file, and set the documents of other formats apart by their version.
     let mut documents = Vec::new();
+    let mut foreign = import::Foreign::default();
     for (file, text) in texts {
         match node::parse(text) {
-            Ok(roots) => documents.extend(roots.into_iter().map(|root| native::Document {
-                file: file.clone(),
-                root,
-            })),
+            Ok(roots) if roots.iter().all(node::Node::is_null) => diagnostics.error_hint(
+                file,
+                node::Position { line: 1, column: 1 },
+                "the file is empty: there is nothing to check",
+                format!("start a spec with `apiVersion: {API_VERSION}`, or leave the file out"),
+            ),
+            Ok(roots) => {
+                for root in roots {
+                    foreign.route(file, root, &mut documents);
+                }
+            }
             Err(error) => diagnostics.error_hint(
                 file,
                 error.position,
@@ -95,10 +126,26 @@ fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Load
             ),
         }
     }
-    let criteria = native::collect_criteria(&documents, &mut diagnostics);
-    let catalog = native::build_services(&documents, &criteria, &mut diagnostics);
+
+    // Translate the other formats into native nodes; their criteria join the native ones.
+    let mut translation = openslo::translate(&foreign.openslo, &mut diagnostics);
+    translation
+        .services
+        .extend(sloth::translate(&foreign.sloth, &mut diagnostics));
+    let mut criteria = native::collect_criteria(&documents, &mut diagnostics);
+    import::add_criteria(&mut criteria, &translation.criteria, &mut diagnostics);
+    native::check_cycles(&criteria, &mut diagnostics);
+    let texts_by_name: BTreeMap<String, String> = criteria
+        .iter()
+        .map(|(name, criterion)| (name.clone(), criterion.text.clone()))
+        .collect();
+
+    // Decode everything into one catalog, so that dependencies may cross formats.
+    let imported = import::decode(translation, &texts_by_name, &mut diagnostics);
+    let catalog = native::build_services(&documents, &criteria, imported, &mut diagnostics);
     Loaded {
         catalog,
+        criteria: texts_by_name,
         diagnostics: diagnostics.into_sorted(),
         files: texts.iter().map(|(file, _)| file.clone()).collect(),
     }

@@ -3,6 +3,10 @@
 //! Decoding happens in two passes over all files: the first collects the organisation-wide
 //! named criteria, the second builds services, whose expressions may use any criterion from any
 //! file. Cross-service checks (dependencies) run once everything is built.
+//!
+//! Each problem is reported once, where it is: a criterion defined identically in several files
+//! is one criterion; a criterion or source that is broken where defined is not reported again
+//! at each use.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,10 +14,11 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
-use nines_core::decimal::{Decimal, Objective, SliceTarget};
+use nines_core::decimal::{Decimal, Objective, ObjectiveError, SliceTarget};
 use nines_core::duration::Duration;
 use nines_core::expr::Predicate;
 use nines_core::recurrence::Recurrence;
+use nines_core::series::MINUTE_MS;
 use nines_core::slo::{
     AlertRule, Budgeting, Catalog, Criterion, Dependency, EventSli, Exclusion, ExclusionKind,
     NoData, PromSli, Service, Sli, Slo, Source,
@@ -25,10 +30,13 @@ use nines_core::source::{
 use nines_core::window::{CalendarUnit, CalendarWindow, Window};
 
 use crate::alerting::{self, Preset, Rescale};
-use crate::decode::{Context, Map, boolean, choice, labels, list, mapping, parsed, sequence, text};
+use crate::decode::{
+    Context, Map, boolean, choice, labels, list, mapping, number, parsed, sequence, text,
+};
 use crate::diagnostic::Diagnostics;
 use crate::expr::{self, Scope};
 use crate::node::{Node, Position};
+use crate::sources;
 
 /// The API version this module reads.
 pub const API_VERSION: &str = "nines/v1";
@@ -68,20 +76,26 @@ pub(crate) fn collect_criteria(
             let Some(source) = text(cx, value, &format!("criterion `{}`", key.name)) else {
                 continue;
             };
-            check_criterion(cx, &key.name, source, value);
             if let Some(first) = criteria.get(&key.name) {
-                cx.error_hint(
-                    key.position,
-                    format!("criterion `{}` is defined twice", key.name),
-                    format!(
-                        "it is first defined at {}:{}:{}",
-                        first.file.display(),
-                        first.position.line,
-                        first.position.column
-                    ),
-                );
+                // Files that share an organisation-wide definition may each carry a copy.
+                if first.text.trim() != source.trim() {
+                    cx.error_hint(
+                        key.position,
+                        format!("criterion `{}` is defined twice, differently", key.name),
+                        format!(
+                            "it is first defined at {}:{}:{} as `{}`; give one of them \
+                             another name, or make them the same",
+                            first.file.display(),
+                            first.position.line,
+                            first.position.column,
+                            first.text.trim()
+                        ),
+                    );
+                    check_criterion(cx, &key.name, source, value);
+                }
                 continue;
             }
+            check_criterion(cx, &key.name, source, value);
             criteria.insert(
                 key.name.clone(),
                 NamedCriterion {
@@ -95,7 +109,7 @@ pub(crate) fn collect_criteria(
     criteria
 }
 
-fn check_criterion(cx: &mut Context<'_>, name: &str, source: &str, node: &Node) {
+pub(crate) fn check_criterion(cx: &mut Context<'_>, name: &str, source: &str, node: &Node) {
     if nines_core::event::Field::built_in(name).is_some() {
         cx.error_hint(
             node.position,
@@ -111,10 +125,81 @@ fn check_criterion(cx: &mut Context<'_>, name: &str, source: &str, node: &Node) 
     }
 }
 
-/// Builds the services of every document (second pass).
+/// Reports each cycle of criteria that use one another, once, where its first criterion (by
+/// name) is defined, whether or not any SLO uses them.
+pub(crate) fn check_cycles(
+    criteria: &BTreeMap<String, NamedCriterion>,
+    diagnostics: &mut Diagnostics,
+) {
+    let uses: BTreeMap<&str, Vec<String>> = criteria
+        .iter()
+        .map(|(name, criterion)| {
+            let mut used = expr::references(&criterion.text);
+            used.retain(|other| criteria.contains_key(other));
+            (name.as_str(), used)
+        })
+        .collect();
+    for start in uses.keys() {
+        let Some(cycle) = cycle_from(start, &uses) else {
+            continue;
+        };
+        // The same cycle is found from each of its criteria: report it from its first name.
+        if cycle.iter().any(|member| member.as_str() < *start) {
+            continue;
+        }
+        let defined = &criteria[*start];
+        let message = match cycle.len() {
+            2 => format!("criterion `{start}` uses itself"),
+            _ => format!("criteria form a cycle: {}", cycle.join(" → ")),
+        };
+        diagnostics.error_hint(
+            &defined.file,
+            defined.position,
+            message,
+            "a criterion cannot use itself, directly or through other criteria",
+        );
+    }
+}
+
+/// The shortest path of uses from `start` back to itself (`start` first and last), if any.
+fn cycle_from(start: &str, uses: &BTreeMap<&str, Vec<String>>) -> Option<Vec<String>> {
+    // Breadth first, so that the reported cycle is the shortest one through `start`.
+    let mut paths: Vec<Vec<String>> = vec![vec![start.to_owned()]];
+    let mut seen: Vec<&str> = Vec::new();
+    while !paths.is_empty() {
+        let mut next = Vec::new();
+        for path in paths {
+            let last = path.last().map_or(start, String::as_str);
+            for used in uses.get(last).into_iter().flatten() {
+                let mut longer = path.clone();
+                longer.push(used.clone());
+                if used == start {
+                    return Some(longer);
+                }
+                if !seen.contains(&used.as_str()) {
+                    seen.push(used.as_str());
+                    next.push(longer);
+                }
+            }
+        }
+        paths = next;
+    }
+    None
+}
+
+/// A service decoded from another format, with where it was defined.
+pub(crate) struct Imported {
+    pub(crate) service: Service,
+    pub(crate) file: PathBuf,
+    pub(crate) position: Position,
+}
+
+/// Builds the services of every document (second pass), followed by the services imported from
+/// other formats, so that dependencies may cross formats.
 pub(crate) fn build_services(
     documents: &[Document],
     criteria: &BTreeMap<String, NamedCriterion>,
+    imported: Vec<Imported>,
     diagnostics: &mut Diagnostics,
 ) -> Catalog {
     let texts: BTreeMap<String, String> = criteria
@@ -128,7 +213,7 @@ pub(crate) fn build_services(
             file: &document.file,
             diagnostics,
         };
-        let Some(services) = section(cx, document, "services") else {
+        let Some(services) = section_unchecked(document, "services") else {
             continue;
         };
         for node in sequence(cx, services, "`services`") {
@@ -152,6 +237,29 @@ pub(crate) fn build_services(
             catalog.services.push(service);
         }
     }
+    for Imported {
+        service,
+        file,
+        position,
+    } in imported
+    {
+        if let Some((first, at)) = positions.get(&service.name) {
+            diagnostics.error_hint(
+                &file,
+                position,
+                format!("service `{}` is defined twice", service.name),
+                format!(
+                    "it is first defined at {}:{}:{}",
+                    first.display(),
+                    at.line,
+                    at.column
+                ),
+            );
+            continue;
+        }
+        positions.insert(service.name.clone(), (file, position));
+        catalog.services.push(service);
+    }
     check_dependencies(&catalog, &positions, diagnostics);
     catalog
 }
@@ -159,6 +267,16 @@ pub(crate) fn build_services(
 /// The top-level `key` of a document, if the document is a `nines/v1` one that has it.
 fn section<'n>(cx: &mut Context<'_>, document: &'n Document, key: &str) -> Option<&'n Node> {
     top_level(cx, &document.root)?.get(key)
+}
+
+/// The top-level `key` of a `nines/v1` document, reporting nothing: the first pass has
+/// reported what is wrong with the document itself.
+fn section_unchecked<'n>(document: &'n Document, key: &str) -> Option<&'n Node> {
+    let value = |name: &str| map_value(&document.root, name).filter(|node| !node.is_null());
+    if value("apiVersion")?.scalar() != Some(API_VERSION) {
+        return None;
+    }
+    value(key)
 }
 
 fn top_level<'n>(cx: &mut Context<'_>, root: &'n Node) -> Option<Map<'n>> {
@@ -174,7 +292,11 @@ fn top_level<'n>(cx: &mut Context<'_>, root: &'n Node) -> Option<Map<'n>> {
             cx.error_hint(
                 root.position,
                 format!("unsupported apiVersion `{other}`"),
-                format!("this file format is `apiVersion: {API_VERSION}`"),
+                format!(
+                    "nines reads `apiVersion: {API_VERSION}`, OpenSLO (`openslo/v1`, \
+                     `openslo/v1alpha`, `openslo.com/v2alpha`) and Sloth \
+                     (`version: prometheus/v1`, `sloth.slok.dev/v1`)"
+                ),
             );
             None
         }
@@ -219,7 +341,7 @@ const SERVICE_KEYS: [&str; 9] = [
     "slos",
 ];
 
-fn decode_service(
+pub(crate) fn decode_service(
     cx: &mut Context<'_>,
     node: &Node,
     criteria: &BTreeMap<String, String>,
@@ -227,14 +349,14 @@ fn decode_service(
     let map = mapping(cx, node, "a service", &SERVICE_KEYS)?;
     let name = map
         .require(cx, "name", "a service")
-        .and_then(|n| text(cx, n, "the name"))?;
+        .and_then(|n| name(cx, n, "a service", "checkout"))?;
     let mut service = Service {
         name: name.to_owned(),
         team: optional_text(cx, &map, "team"),
         lead: optional_text(cx, &map, "lead"),
         tier: map
             .get("tier")
-            .and_then(|n| parsed(cx, n, "the tier", "write a whole number")),
+            .and_then(|n| number(cx, n, "the tier", "a whole number such as 1")),
         labels: labels(cx, map.get("labels")),
         ..Service::default()
     };
@@ -244,9 +366,13 @@ fn decode_service(
             .filter_map(|d| dependency(cx, d))
             .collect();
     }
+    // Sources that are declared but do not decode are remembered, so that the SLOs reading
+    // them are not also told that the source is unknown.
+    let mut broken_sources: Vec<&str> = Vec::new();
     if let Some(node) = map.get("sources") {
         for item in sequence(cx, node, "`sources`") {
             let Some(source) = decode_source(cx, item) else {
+                broken_sources.extend(item_name(item));
                 continue;
             };
             if service.sources.iter().any(|s| s.name == source.name) {
@@ -274,12 +400,26 @@ fn decode_service(
                 }
                 names.push(slo_name);
             }
-            if let Some(slo) = decode_slo(cx, item, &service, criteria) {
+            if let Some(slo) = decode_slo_with(cx, item, &service, &broken_sources, criteria) {
                 service.slos.push(slo);
             }
         }
     }
     Some(service)
+}
+
+/// A name that is not blank: reports, rules and alerts are labelled with it.
+fn name<'n>(cx: &mut Context<'_>, node: &'n Node, of: &str, example: &str) -> Option<&'n str> {
+    let name = text(cx, node, "the name")?;
+    if name.trim().is_empty() {
+        cx.error_hint(
+            node.position,
+            format!("the name of {of} is empty"),
+            format!("give it a short name such as `{example}`"),
+        );
+        return None;
+    }
+    Some(name)
 }
 
 /// The `name` of a mapping node, if it has a scalar one.
@@ -324,6 +464,7 @@ fn dependency(cx: &mut Context<'_>, node: &Node) -> Option<Dependency> {
     })
 }
 
+/// The keys of access-log, JSON and CSV sources; the telemetry kinds add [`sources::KEYS`].
 const SOURCE_KEYS: [&str; 9] = [
     "name",
     "kind",
@@ -336,19 +477,32 @@ const SOURCE_KEYS: [&str; 9] = [
     "description",
 ];
 
-fn decode_source(cx: &mut Context<'_>, node: &Node) -> Option<Source> {
-    let map = mapping(cx, node, "a source", &SOURCE_KEYS)?;
+const SOURCE_KINDS: [&str; 7] = [
+    "access-log",
+    "json",
+    "csv",
+    "otlp",
+    "zipkin",
+    "counters",
+    "prometheus-text",
+];
+
+pub(crate) fn decode_source(cx: &mut Context<'_>, node: &Node) -> Option<Source> {
+    let keys: Vec<&str> = SOURCE_KEYS.iter().chain(&sources::KEYS).copied().collect();
+    let map = mapping(cx, node, "a source", &keys)?;
     let name = map
         .require(cx, "name", "a source")
-        .and_then(|n| text(cx, n, "the name"))?;
+        .and_then(|n| name(cx, n, "a source", "access"))?;
     let kind = match map.get("kind") {
-        Some(kind) => choice(cx, kind, "the source kind", &["access-log", "json", "csv"])?,
+        Some(kind) => choice(cx, kind, "the source kind", &SOURCE_KINDS)?,
         None => "access-log",
     };
+    sources::check_keys(cx, &map, kind);
     let format = match kind {
         "access-log" => SourceFormat::AccessLog(access_log_layout(cx, &map)?),
         "json" => SourceFormat::JsonLines(record_mapping(cx, &map)?),
-        _ => SourceFormat::Csv(record_mapping(cx, &map)?),
+        "csv" => SourceFormat::Csv(record_mapping(cx, &map)?),
+        _ => sources::decode(cx, &map, kind)?,
     };
     Some(Source {
         name: name.to_owned(),
@@ -501,16 +655,28 @@ const SLO_KEYS: [&str; 10] = [
     "labels",
 ];
 
-fn decode_slo(
+pub(crate) fn decode_slo(
     cx: &mut Context<'_>,
     node: &Node,
     service: &Service,
     criteria: &BTreeMap<String, String>,
 ) -> Option<Slo> {
+    decode_slo_with(cx, node, service, &[], criteria)
+}
+
+/// Decodes an SLO of `service`; an SLI reading one of `broken_sources`, which are declared
+/// but did not decode, fails quietly, since the source's own errors say what is wrong.
+fn decode_slo_with(
+    cx: &mut Context<'_>,
+    node: &Node,
+    service: &Service,
+    broken_sources: &[&str],
+    criteria: &BTreeMap<String, String>,
+) -> Option<Slo> {
     let map = mapping(cx, node, "an SLO", &SLO_KEYS)?;
     let name = map
         .require(cx, "name", "an SLO")
-        .and_then(|n| text(cx, n, "the name"));
+        .and_then(|n| name(cx, n, "an SLO", "availability"));
     let objective = map
         .require(cx, "objective", "an SLO")
         .and_then(|n| objective(cx, n));
@@ -525,7 +691,7 @@ fn decode_slo(
     let prometheus = sli_node.and_then(|n| map_value(n, "prometheus"));
     let source = match prometheus {
         Some(_) => None,
-        None => sli_node.and_then(|n| sli_source(cx, n, service)),
+        None => sli_node.and_then(|n| sli_source(cx, n, service, broken_sources)),
     };
     let fields = source.map(|s| s.format.fields()).unwrap_or_default();
     let scope = Scope {
@@ -539,6 +705,9 @@ fn decode_slo(
         }
         _ => None,
     };
+    if let (Some(Sli::Events(events)), Some(source), Some(node)) = (&sli, source, sli_node) {
+        sources::check_thresholds(cx, source, events, node);
+    }
     let group_by = map.get("group_by").and_then(|n| group_by(cx, n, &fields));
     let alerts = match (&window, objective) {
         (Some(window), Some(objective)) => map.get("alerting").map_or(Some(Vec::new()), |n| {
@@ -567,13 +736,40 @@ fn decode_slo(
 
 fn objective(cx: &mut Context<'_>, node: &Node) -> Option<Objective> {
     let text = text(cx, node, "the objective")?;
-    match text.parse::<Objective>() {
-        Ok(objective) => Some(objective),
+    let objective = match text.parse::<Objective>() {
+        Ok(objective) => objective,
+        Err(ObjectiveError::Decimal(_)) => {
+            cx.error_hint(
+                node.position,
+                format!("the objective must be a number such as 99.9, not `{text}`"),
+                "write the objective in percent, without quotes or units other than %",
+            );
+            return None;
+        }
         Err(error) => {
             cx.error_hint(node.position, error.to_string(), error.hint());
-            None
+            return None;
         }
+    };
+    // Below 1 % is almost surely a ratio where a percentage was meant: 0.999 for 99.9.
+    let percent = objective.percent();
+    if percent.digits() < percent.unit() {
+        // The ratio in percent: the decimal point moves two places to the right.
+        let shift = percent.scale().min(2);
+        let meant = Decimal::from_parts(
+            percent.digits() * 10u64.pow(2 - shift),
+            percent.scale() - shift,
+        );
+        cx.warning(
+            node.position,
+            format!("the objective is {percent} %, which allows almost every event to fail"),
+            Some(format!(
+                "objectives are percentages: did you mean {}?",
+                meant.normalized()
+            )),
+        );
     }
+    Some(objective)
 }
 
 const WEEKDAYS: [&str; 7] = [
@@ -586,6 +782,40 @@ const WEEKDAYS: [&str; 7] = [
     "sunday",
 ];
 
+/// The longest rolling window or lookback, in days. Series are kept per minute, so the span
+/// sets the memory an SLO needs; 400 days hold a year with room to spare.
+const MAX_SPAN_DAYS: i64 = 400;
+
+/// Checks that `length`, read from `node`, is a whole number of minutes (nines measures at
+/// minute resolution) and at most [`MAX_SPAN_DAYS`] long.
+fn span(cx: &mut Context<'_>, node: &Node, length: Duration, what: &str) -> Option<Duration> {
+    let written = node
+        .scalar()
+        .map_or_else(|| length.to_string(), str::to_owned);
+    if !length.is_whole_minutes() {
+        cx.error_hint(
+            node.position,
+            format!("{what} of {written} is not a whole number of minutes"),
+            "nines measures per minute: write 1m or more in whole minutes, such as 5m or 1h30m",
+        );
+        return None;
+    }
+    if length.seconds() > MAX_SPAN_DAYS * 86_400 {
+        let instead = if what.contains("window") {
+            "use a rolling window such as 90d, or a calendar window such as `{calendar: year}`"
+        } else {
+            "use a lookback within the window, such as 1h or 1d"
+        };
+        cx.error_hint(
+            node.position,
+            format!("{what} of {written} is longer than {MAX_SPAN_DAYS} days"),
+            format!("nines keeps per-minute data for at most {MAX_SPAN_DAYS} days: {instead}"),
+        );
+        return None;
+    }
+    Some(length)
+}
+
 fn window(cx: &mut Context<'_>, node: &Node) -> Option<Window> {
     if node.scalar().is_some() {
         let length: Duration = parsed(
@@ -594,7 +824,7 @@ fn window(cx: &mut Context<'_>, node: &Node) -> Option<Window> {
             "the window",
             "write a rolling window such as 28d or 30d",
         )?;
-        return Some(Window::Rolling(length));
+        return span(cx, node, length, "a window").map(Window::Rolling);
     }
     let map = mapping(
         cx,
@@ -622,6 +852,17 @@ fn window(cx: &mut Context<'_>, node: &Node) -> Option<Window> {
         }
     };
     let week_start = match map.get("week_start") {
+        Some(node) if unit != CalendarUnit::Week => {
+            cx.warning(
+                node.position,
+                format!(
+                    "`week_start` has no effect on a calendar {} window",
+                    unit.name()
+                ),
+                Some("remove it, or use `calendar: week`".to_owned()),
+            );
+            Weekday::Monday
+        }
         Some(node) => {
             let day = choice(cx, node, "the first day of the week", &WEEKDAYS)?;
             let index = WEEKDAYS.iter().position(|d| *d == day).unwrap_or(0);
@@ -732,26 +973,37 @@ const PROMETHEUS_KEYS: [&str; 7] = [
     "threshold",
 ];
 
+/// Checks that the PromQL `query` under `key` has the lookback placeholder, which every
+/// lookback is substituted into; an error at `node` otherwise.
+pub(crate) fn require_window(
+    cx: &mut Context<'_>,
+    node: &Node,
+    key: &str,
+    query: &str,
+) -> Option<()> {
+    if query.contains(PromSli::WINDOW) {
+        return Some(());
+    }
+    let window = PromSli::WINDOW;
+    cx.error_hint(
+        node.position,
+        format!("the `{key}` query has no `{window}` placeholder"),
+        format!("write the range as [{window}], such as rate(x[{window}])"),
+    );
+    None
+}
+
 /// An SLI measured by Prometheus: errors and total, good and total, an error ratio, or a
 /// histogram with a latency threshold.
 fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
     let map = mapping(cx, node, "a Prometheus SLI", &PROMETHEUS_KEYS)?;
     let query = |cx: &mut Context<'_>, key: &str| -> Option<String> {
         let node = map.get(key)?;
-        let text = text(cx, node, &format!("`{key}`"))?.trim().to_owned();
-        if key != "histogram" && !text.contains(PromSli::WINDOW) {
-            cx.error_hint(
-                node.position,
-                format!("the `{key}` query has no `{}` placeholder", PromSli::WINDOW),
-                format!(
-                    "write the range as [{}], such as rate(x[{}])",
-                    PromSli::WINDOW,
-                    PromSli::WINDOW
-                ),
-            );
-            return None;
+        let text = text(cx, node, &format!("`{key}`"))?.trim();
+        if key != "histogram" {
+            require_window(cx, node, key, text)?;
         }
-        Some(text)
+        Some(text.to_owned())
     };
     let sli = match (
         map.has("errors"),
@@ -777,7 +1029,7 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
         (false, false, false, true) => {
             let threshold = map.require(cx, "threshold", "a histogram SLI")?;
             let at = threshold.position;
-            let threshold: f64 = parsed(
+            let threshold: f64 = number(
                 cx,
                 threshold,
                 "the threshold",
@@ -811,12 +1063,17 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
     Some(sli)
 }
 
-fn sli_source<'s>(cx: &mut Context<'_>, node: &Node, service: &'s Service) -> Option<&'s Source> {
+fn sli_source<'s>(
+    cx: &mut Context<'_>,
+    node: &Node,
+    service: &'s Service,
+    broken_sources: &[&str],
+) -> Option<&'s Source> {
     let map = mapping(cx, node, "an SLI", &SLI_KEYS)?;
     let name_node = map.require(cx, "source", "an SLI")?;
     let name = text(cx, name_node, "the source")?;
     let found = service.sources.iter().find(|s| s.name == name);
-    if found.is_none() {
+    if found.is_none() && !broken_sources.contains(&name) {
         let names: Vec<&str> = service.sources.iter().map(|s| s.name.as_str()).collect();
         let hint = match crate::diagnostic::did_you_mean(name, names.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
@@ -866,13 +1123,14 @@ fn decode_sli(
     })
 }
 
-/// Compiles the expression in `node`, reporting its errors at their place in the file.
+/// Compiles the expression in `node`, reporting its errors at their place in the file. A
+/// criterion whose own text is broken is reported where it is defined, not at every use.
 fn compile(cx: &mut Context<'_>, node: &Node, scope: &Scope<'_>) -> Option<Predicate> {
     let source = text(cx, node, "an expression")?;
     match expr::compile(source, scope) {
         Ok(predicate) => Some(predicate),
         Err(errors) => {
-            for error in &errors {
+            for error in errors.iter().filter(|e| !e.in_criterion_definition) {
                 report_expr_error(cx, node, error);
             }
             None
@@ -915,7 +1173,7 @@ fn decode_alerting(
     let keys = ["preset", "rescale", "min_events", "alerts"];
     let map = mapping(cx, node, "`alerting`", &keys)?;
     let min_events = match map.get("min_events") {
-        Some(node) => parsed::<u64>(cx, node, "`min_events`", "write a whole number")? as f64,
+        Some(node) => number::<u64>(cx, node, "`min_events`", "a whole number such as 100")? as f64,
         None => 0.0,
     };
     let mut rules: Vec<(AlertRule, Position)> = Vec::new();
@@ -963,13 +1221,14 @@ fn alert_rule(
     let severity = map
         .require(cx, "severity", "an alert")
         .and_then(|n| text(cx, n, "severity"));
-    let hint = "write a lookback such as 1h or 5m";
-    let long = map
-        .require(cx, "long", "an alert")
-        .and_then(|n| parsed::<Duration>(cx, n, "`long`", hint));
-    let short = map
-        .require(cx, "short", "an alert")
-        .and_then(|n| parsed::<Duration>(cx, n, "`short`", hint));
+    let lookback = |cx: &mut Context<'_>, key: &str| {
+        let node = map.require(cx, key, "an alert")?;
+        let hint = "write a lookback such as 1h or 5m";
+        let length = parsed::<Duration>(cx, node, &format!("`{key}`"), hint)?;
+        span(cx, node, length, &format!("the {key} lookback"))
+    };
+    let long = lookback(cx, "long");
+    let short = lookback(cx, "short");
     let share: Option<Decimal> = map.get("budget_share").and_then(|n| {
         parsed(
             cx,
@@ -978,8 +1237,30 @@ fn alert_rule(
             "a percentage of the budget such as 2",
         )
     });
+    if let (Some(share), Some(node)) = (share, map.get("budget_share")) {
+        if share.is_zero() {
+            cx.error_hint(
+                node.position,
+                "`budget_share` must be above 0",
+                "the percentage of the budget the alert may spend in its long lookback, such as 2",
+            );
+            return None;
+        }
+    }
     let factor = match (map.get("factor"), share, long) {
-        (Some(node), None, _) => parsed::<f64>(cx, node, "`factor`", "a burn rate such as 14.4")?,
+        (Some(node), None, _) => {
+            let factor = number::<f64>(cx, node, "`factor`", "a burn rate such as 14.4")?;
+            if !(factor > 0.0 && factor.is_finite()) {
+                cx.error_hint(
+                    node.position,
+                    format!("`factor` must be a burn rate above 0, not {factor}"),
+                    "a factor of 14.4 fires when the budget burns 14.4 times as fast as the \
+                     window allows",
+                );
+                return None;
+            }
+            factor
+        }
         (None, Some(share), Some(long)) => alerting::factor_for_share(share, window, long),
         (Some(_), Some(_), _) => {
             cx.error(
@@ -999,7 +1280,7 @@ fn alert_rule(
         _ => return None,
     };
     let min_events = match map.get("min_events") {
-        Some(node) => parsed::<u64>(cx, node, "`min_events`", "write a whole number")? as f64,
+        Some(node) => number::<u64>(cx, node, "`min_events`", "a whole number such as 100")? as f64,
         None => min_events,
     };
     Some(AlertRule {
@@ -1023,6 +1304,16 @@ fn decode_exclusions(
         .collect()
 }
 
+/// The keys of each kind of exclusion, besides `reason`; one entry is of one kind.
+const EXCLUSION_KINDS: [(&str, &[&str]); 3] = [
+    ("an event exclusion", &["events"]),
+    (
+        "a recurring exclusion",
+        &["rrule", "start", "duration", "time_zone"],
+    ),
+    ("a one-off exclusion", &["start", "end"]),
+];
+
 fn exclusion(cx: &mut Context<'_>, node: &Node, scope: Option<&Scope<'_>>) -> Option<Exclusion> {
     let keys = [
         "reason",
@@ -1037,11 +1328,25 @@ fn exclusion(cx: &mut Context<'_>, node: &Node, scope: Option<&Scope<'_>>) -> Op
     let reason = map
         .require(cx, "reason", "an exclusion")
         .and_then(|n| text(cx, n, "the reason"));
+    if !["events", "rrule", "start", "end"]
+        .iter()
+        .any(|key| map.has(key))
+    {
+        cx.error_hint(
+            node.position,
+            "an exclusion needs `start` and `end`, an `rrule`, or `events`",
+            "for example `start: 2026-10-01T02:00:00Z` and `end: 2026-10-01T03:00:00Z`",
+        );
+        return None;
+    }
+    if !keys_of_one_kind(cx, &map) {
+        return None;
+    }
     let kind = if let Some(events) = map.get("events") {
         ExclusionKind::Events(compile(cx, events, scope?)?)
     } else if let Some(rule) = map.get("rrule") {
         recurring(cx, &map, rule)?
-    } else if map.has("start") || map.has("end") {
+    } else {
         let start = map
             .require(cx, "start", "an exclusion")
             .and_then(|n| instant(cx, n));
@@ -1054,18 +1359,102 @@ fn exclusion(cx: &mut Context<'_>, node: &Node, scope: Option<&Scope<'_>>) -> Op
             return None;
         }
         ExclusionKind::Interval { start_ms, end_ms }
-    } else {
-        cx.error_hint(
-            node.position,
-            "an exclusion needs `start` and `end`, an `rrule`, or `events`",
-            "for example `start: 2026-10-01T02:00:00Z` and `end: 2026-10-01T03:00:00Z`",
-        );
-        return None;
     };
+    let reason = reason?;
+    warn_if_widened(cx, node, reason, &kind);
     Some(Exclusion {
-        reason: reason?.to_owned(),
+        reason: reason.to_owned(),
         kind,
     })
+}
+
+/// True when the exclusion's keys all belong to the kind its first telling key picks
+/// (`events`, then `rrule`, else a one-off interval); reports every key that does not.
+fn keys_of_one_kind(cx: &mut Context<'_>, map: &Map<'_>) -> bool {
+    let (kind, allowed) = if map.has("events") {
+        EXCLUSION_KINDS[0]
+    } else if map.has("rrule") {
+        EXCLUSION_KINDS[1]
+    } else {
+        EXCLUSION_KINDS[2]
+    };
+    let mut one_kind = true;
+    for key in ["start", "end", "rrule", "duration", "time_zone", "events"] {
+        let Some(value) = map.get(key).filter(|_| !allowed.contains(&key)) else {
+            continue;
+        };
+        let others: Vec<&str> = EXCLUSION_KINDS
+            .iter()
+            .filter(|(_, keys)| keys.contains(&key))
+            .map(|(other, _)| *other)
+            .collect();
+        cx.error_hint(
+            value.position,
+            format!("`{key}` does not belong in {kind}"),
+            format!(
+                "{kind} takes {}; `{key}` belongs in {}: write that as an entry of its own",
+                list(allowed).replace(" or ", " and "),
+                others.join(" or ")
+            ),
+        );
+        one_kind = false;
+    }
+    one_kind
+}
+
+/// Warns when an interval exclusion does not fall on whole minutes: series are kept per
+/// minute, so the excluded interval is widened to the minutes it touches.
+fn warn_if_widened(cx: &mut Context<'_>, node: &Node, reason: &str, kind: &ExclusionKind) {
+    let widen = |start: i64, end: i64| {
+        let from = start.div_euclid(MINUTE_MS) * MINUTE_MS;
+        let to = (end + MINUTE_MS - 1).div_euclid(MINUTE_MS) * MINUTE_MS;
+        (from, to)
+    };
+    let time = |ms: i64| {
+        Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+    };
+    let hint = Some("nines counts whole minutes; start and end the exclusion on a minute".into());
+    match kind {
+        ExclusionKind::Interval { start_ms, end_ms } => {
+            let (from, to) = widen(*start_ms, *end_ms);
+            if (from, to) != (*start_ms, *end_ms) {
+                cx.warning(
+                    node.position,
+                    format!(
+                        "exclusion `{reason}` is widened to whole minutes: {} to {} becomes {} \
+                         to {}",
+                        time(*start_ms),
+                        time(*end_ms),
+                        time(from),
+                        time(to)
+                    ),
+                    hint,
+                );
+            }
+        }
+        ExclusionKind::Recurring(recurrence) => {
+            let (start, end) = (
+                recurrence.start_ms,
+                recurrence.start_ms + recurrence.duration.millis(),
+            );
+            let (from, to) = widen(start, end);
+            if (from, to) != (start, end) {
+                cx.warning(
+                    node.position,
+                    format!(
+                        "exclusion `{reason}` is widened to whole minutes: each occurrence, {} \
+                         from {}, becomes {} from {}",
+                        recurrence.duration,
+                        time(start),
+                        Duration::from_seconds((to - from) / 1000),
+                        time(from)
+                    ),
+                    hint,
+                );
+            }
+        }
+        ExclusionKind::Events(_) => {}
+    }
 }
 
 fn recurring(cx: &mut Context<'_>, map: &Map<'_>, rule: &Node) -> Option<ExclusionKind> {

@@ -1,6 +1,8 @@
-//! Loading and validating `nines/v1` specs.
+//! Loading and validating specs: `nines/v1`, and OpenSLO and Sloth imported and exported.
 
 mod decode;
+mod import;
+mod sources;
 mod validation;
 
 use nines_spec::{Loaded, load_str};

@@ -1,0 +1,317 @@
+//! Putting the SLO's lookback into PromQL queries written for other tools.
+//!
+//! nines evaluates a Prometheus SLI over many lookbacks, so every range in its queries is the
+//! placeholder `{{.window}}`, as Sloth writes them. OpenSLO queries come with a fixed range
+//! (`rate(x[5m])`) or with none at all (the tool sums instant samples over time). A fixed range
+//! is replaced by the placeholder; a missing one is inserted only where the query is a single
+//! selector, summed or not, because only there the place of the range is beyond doubt.
+
+use nines_core::slo::PromSli;
+
+/// A query with the placeholder in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Windowed {
+    /// The query had the placeholder already.
+    AsWritten(String),
+    /// Every fixed range, all of them `range`, became the placeholder.
+    Replaced {
+        /// The query with the placeholder.
+        query: String,
+        /// The range that was replaced, such as `5m`.
+        range: String,
+    },
+    /// The query had no range; one was inserted around its selector.
+    Inserted(String),
+}
+
+impl Windowed {
+    /// The query with the placeholder.
+    pub(crate) fn query(&self) -> &str {
+        match self {
+            Windowed::AsWritten(query) | Windowed::Inserted(query) => query,
+            Windowed::Replaced { query, .. } => query,
+        }
+    }
+}
+
+/// Why the placeholder cannot be put into a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WindowError {
+    /// A subquery (`[1h:1m]`) has its own resolution, which a lookback cannot replace.
+    Subquery,
+    /// Ranges of different lengths: which of them is the SLI's lookback is not clear.
+    MixedRanges(Vec<String>),
+    /// No range, and the query is more than a selector.
+    NoPlace,
+}
+
+impl std::fmt::Display for WindowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WindowError::Subquery => f.write_str("it has a subquery"),
+            WindowError::MixedRanges(ranges) => {
+                write!(
+                    f,
+                    "it has ranges of different lengths ({})",
+                    ranges.join(", ")
+                )
+            }
+            WindowError::NoPlace => f.write_str(
+                "it has no range, and is more than a selector that nines could wrap in rate()",
+            ),
+        }
+    }
+}
+
+/// Puts [`PromSli::WINDOW`] where `query`'s range goes. `counter` tells whether the series
+/// are counters (wrapped in `rate`) or gauges of per-interval counts (`sum_over_time`).
+pub(crate) fn with_window(query: &str, counter: bool) -> Result<Windowed, WindowError> {
+    let query = query.trim();
+    if query.contains(PromSli::WINDOW) {
+        return Ok(Windowed::AsWritten(query.to_owned()));
+    }
+    let brackets = brackets(query);
+    if brackets.is_empty() {
+        return insert(query, counter)
+            .map(Windowed::Inserted)
+            .ok_or(WindowError::NoPlace);
+    }
+    let mut ranges: Vec<String> = Vec::new();
+    for &(open, close) in &brackets {
+        let inner = query[open + 1..close].trim();
+        if inner.contains(':') {
+            return Err(WindowError::Subquery);
+        }
+        if !ranges.iter().any(|r| r == inner) {
+            ranges.push(inner.to_owned());
+        }
+    }
+    if ranges.len() > 1 {
+        return Err(WindowError::MixedRanges(ranges));
+    }
+    let mut replaced = String::with_capacity(query.len());
+    let mut from = 0;
+    for (open, close) in brackets {
+        replaced.push_str(&query[from..=open]);
+        replaced.push_str(PromSli::WINDOW);
+        from = close;
+    }
+    replaced.push_str(&query[from..]);
+    Ok(Windowed::Replaced {
+        query: replaced,
+        range: ranges.remove(0),
+    })
+}
+
+/// Like [`with_window`], for a query that gives a ratio: one without a range is averaged over
+/// the lookback by a subquery, since a ratio cannot be summed.
+pub(crate) fn ratio_with_window(query: &str) -> Result<Windowed, WindowError> {
+    let query = query.trim();
+    if !query.contains(PromSli::WINDOW) && brackets(query).is_empty() {
+        let averaged = format!("avg_over_time(({query})[{}:])", PromSli::WINDOW);
+        return Ok(Windowed::Inserted(averaged));
+    }
+    with_window(query, false)
+}
+
+/// The byte offsets of every `[` and its `]` outside string literals.
+fn brackets(query: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut open = None;
+    let mut at = 0;
+    let bytes = query.as_bytes();
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' | b'\'' | b'`' => at = string_end(bytes, at),
+            b'[' => open = Some(at),
+            b']' => {
+                if let Some(start) = open.take() {
+                    found.push((start, at));
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    found
+}
+
+/// The offset of the quote that closes the string starting at `start`.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let mut at = start + 1;
+    while at < bytes.len() && bytes[at] != quote {
+        if bytes[at] == b'\\' && quote != b'`' {
+            at += 1;
+        }
+        at += 1;
+    }
+    at.min(bytes.len())
+}
+
+/// `sel`, `sum(sel)`, `sum by (l) (sel)` or `sum(sel) by (l)` with the selector wrapped in
+/// `rate(sel[{{.window}}])` (or `sum_over_time` for gauges).
+fn insert(query: &str, counter: bool) -> Option<String> {
+    let (start, end) = selector_span(query)?;
+    let function = if counter { "rate" } else { "sum_over_time" };
+    Some(format!(
+        "{}{function}({}[{}]){}",
+        &query[..start],
+        &query[start..end],
+        PromSli::WINDOW,
+        &query[end..]
+    ))
+}
+
+fn selector_span(query: &str) -> Option<(usize, usize)> {
+    if is_selector(query) {
+        return Some((0, query.len()));
+    }
+    let mut at = "sum".len();
+    if !query.starts_with("sum") {
+        return None;
+    }
+    at = skip_space(query, at);
+    at = skip_grouping(query, at)?;
+    if !query[at..].starts_with('(') {
+        return None;
+    }
+    let close = closing(query, at, b'(', b')')?;
+    let tail = query[close + 1..].trim();
+    if !tail.is_empty() && skip_grouping(tail, 0)? != tail.len() {
+        return None;
+    }
+    let inner = &query[at + 1..close];
+    let start = at + 1 + (inner.len() - inner.trim_start().len());
+    let end = close - (inner.len() - inner.trim_end().len());
+    is_selector(&query[start..end]).then_some((start, end))
+}
+
+/// Past a `by (...)` or `without (...)` clause at `at`, if there is one, and the space after.
+fn skip_grouping(query: &str, at: usize) -> Option<usize> {
+    let rest = &query[at..];
+    let Some(word) = ["by", "without"].iter().find(|w| rest.starts_with(**w)) else {
+        return Some(at);
+    };
+    let open = skip_space(query, at + word.len());
+    if !query[open..].starts_with('(') {
+        return None;
+    }
+    let close = closing(query, open, b'(', b')')?;
+    Some(skip_space(query, close + 1))
+}
+
+fn skip_space(query: &str, at: usize) -> usize {
+    at + query[at..].len() - query[at..].trim_start().len()
+}
+
+/// A metric name, label matchers in braces, or both, and nothing else.
+fn is_selector(text: &str) -> bool {
+    let name_len = text
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b':')
+        .count();
+    if text.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let rest = text[name_len..].trim_start();
+    if rest.is_empty() {
+        return name_len > 0;
+    }
+    rest.starts_with('{') && closing(rest, 0, b'{', b'}') == Some(rest.len() - 1)
+}
+
+/// The offset of the bracket that closes the one at `open`, skipping string literals.
+fn closing(text: &str, open: usize, opening: u8, closer: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0;
+    let mut at = open;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' | b'\'' | b'`' => at = string_end(bytes, at),
+            b if b == opening => depth += 1,
+            b if b == closer => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn windowed(query: &str) -> String {
+        with_window(query, true).unwrap().query().to_owned()
+    }
+
+    #[test]
+    fn the_placeholder_is_kept() {
+        let query = "sum(rate(x[{{.window}}]))";
+        assert_eq!(
+            with_window(query, true),
+            Ok(Windowed::AsWritten(query.into()))
+        );
+    }
+
+    #[test]
+    fn fixed_ranges_are_replaced() {
+        assert_eq!(
+            with_window(r#"sum(rate(x{code=~"5.."}[5m])) / sum(rate(x[5m]))"#, true),
+            Ok(Windowed::Replaced {
+                query: r#"sum(rate(x{code=~"5.."}[{{.window}}])) / sum(rate(x[{{.window}}]))"#
+                    .into(),
+                range: "5m".into()
+            })
+        );
+        // A bracket inside a label value is text, not a range.
+        assert_eq!(
+            windowed(r#"sum(rate(x{path="/a[1]"}[1m]))"#),
+            r#"sum(rate(x{path="/a[1]"}[{{.window}}]))"#
+        );
+    }
+
+    #[test]
+    fn ranges_are_inserted_around_a_lone_selector() {
+        assert_eq!(windowed("up"), "rate(up[{{.window}}])");
+        assert_eq!(
+            windowed(r#"sum(http_requests{code=~"2xx|4xx"})"#),
+            r#"sum(rate(http_requests{code=~"2xx|4xx"}[{{.window}}]))"#
+        );
+        assert_eq!(
+            windowed("sum by (route) ( x{a=\"}\"} )"),
+            "sum by (route) ( rate(x{a=\"}\"}[{{.window}}]) )"
+        );
+        assert_eq!(
+            windowed("sum(x) by (route)"),
+            "sum(rate(x[{{.window}}])) by (route)"
+        );
+        assert_eq!(
+            with_window("sum(x)", false).unwrap().query(),
+            "sum(sum_over_time(x[{{.window}}]))"
+        );
+    }
+
+    #[test]
+    fn unsafe_queries_are_refused() {
+        assert_eq!(
+            with_window("sum(x) / sum(y)", true),
+            Err(WindowError::NoPlace)
+        );
+        assert_eq!(with_window("avg(x)", true), Err(WindowError::NoPlace));
+        assert_eq!(
+            with_window("max_over_time(x[1h:1m])", true),
+            Err(WindowError::Subquery)
+        );
+        assert_eq!(
+            with_window("rate(x[5m]) / rate(y[1h])", true),
+            Err(WindowError::MixedRanges(vec!["5m".into(), "1h".into()]))
+        );
+    }
+}
