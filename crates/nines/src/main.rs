@@ -5,9 +5,12 @@
 //! spent its budget or is paging; validation found warnings under `--strict`), 2 usage or
 //! input error.
 
+mod convert;
 mod demo;
 mod exposition;
 mod failure;
+mod generate;
+mod prometheus;
 mod render;
 mod report;
 mod validate;
@@ -33,6 +36,12 @@ enum Command {
     Report(report::ReportArgs),
     /// Write a synthetic access log with a daily cycle and incidents, for trials and benchmarks.
     Demo(demo::DemoArgs),
+    /// Generate files for other tools from the specs: Prometheus recording and alerting rules.
+    Generate(generate::GenerateArgs),
+    /// Write the specs, in any format nines reads (nines/v1, OpenSLO, Sloth), as nines/v1.
+    Convert(convert::ConvertArgs),
+    /// Write the specs in another tool's format: OpenSLO v1.
+    Export(convert::ExportArgs),
 }
 
 /// What a command concluded, as an exit code.
@@ -50,6 +59,9 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(args).map(|()| Outcome::Ok),
+        Command::Generate(args) => generate::run(args),
+        Command::Convert(args) => convert::convert(args),
+        Command::Export(args) => convert::export(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

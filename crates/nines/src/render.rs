@@ -3,7 +3,9 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use nines_engine::report::{AlertCondition, AlertState, Count, Lookbacks, SloReport, Status};
+use nines_engine::report::{
+    AlertCondition, AlertState, Count, Gap, Gaps, Lookbacks, SloReport, Status,
+};
 use serde::Serialize;
 
 use crate::report::Report;
@@ -181,7 +183,32 @@ fn table(out: &mut impl Write, report: &Report, style: Style) -> anyhow::Result<
         writeln!(out, "{}  {}", line(&cells), style.status(status))?;
     }
     details(out, report)?;
+    history(out, report)?;
     inputs_table(out, report)
+}
+
+/// With `--history`: each SLO's SLI, budget and alerts at every step.
+fn history(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    for slo in &report.slos {
+        let Some(points) = &slo.history else { continue };
+        writeln!(out, "\nhistory of {}/{}:", slo.service, slo.slo)?;
+        writeln!(
+            out,
+            "  {:<20}  {:>9}  {:>11}  FIRING",
+            "AT", "SLI", "BUDGET LEFT"
+        )?;
+        for point in points {
+            writeln!(
+                out,
+                "  {:<20}  {:>9}  {:>11}  {}",
+                point.at,
+                percent(point.sli),
+                format!("{:.1} %", point.error_budget_remaining * 100.0),
+                firing(&point.firing)
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// One row of a report: an SLO as a whole, or one group of it.
@@ -289,6 +316,7 @@ fn details(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 span(slo.gaps.minutes as f64 * 60.0),
                 slo.coverage.ratio * 100.0
             ));
+            notes.extend(longest_gaps(&slo.gaps));
         }
         let quiet = |a: &&AlertState| a.state == AlertCondition::InsufficientTraffic;
         for alert in slo.alerts.iter().filter(quiet) {
@@ -310,6 +338,32 @@ fn details(out: &mut impl Write, report: &Report) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many gaps the table names: the longest, so that an outage stands out among the quiet
+/// minutes of a low-traffic service. The JSON report lists every gap.
+const GAPS_SHOWN: usize = 3;
+
+/// The longest gaps, oldest first, one note each.
+fn longest_gaps(gaps: &Gaps) -> Vec<String> {
+    let mut longest: Vec<(usize, &Gap)> = gaps.intervals.iter().enumerate().collect();
+    longest.sort_by_key(|(index, gap)| (std::cmp::Reverse(gap.minutes), *index));
+    longest.truncate(GAPS_SHOWN);
+    longest.sort_by_key(|(index, _)| *index);
+    let mut notes: Vec<String> = longest
+        .iter()
+        .map(|(_, gap)| {
+            let length = span(gap.minutes as f64 * 60.0);
+            format!("  no data from {} to {} ({length})", gap.start, gap.end)
+        })
+        .collect();
+    if gaps.intervals.len() > GAPS_SHOWN {
+        let more = gaps.intervals.len() - GAPS_SHOWN;
+        notes.push(format!(
+            "  and {more} shorter gap(s); the JSON report lists every one"
+        ));
+    }
+    notes
 }
 
 fn inputs_table(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
@@ -356,7 +410,9 @@ struct CsvRow<'a> {
     sli: Option<f64>,
     error_budget_remaining: f64,
     burn_rate_5m: Option<f64>,
+    burn_rate_30m: Option<f64>,
     burn_rate_1h: Option<f64>,
+    burn_rate_2h: Option<f64>,
     burn_rate_6h: Option<f64>,
     burn_rate_1d: Option<f64>,
     burn_rate_3d: Option<f64>,
@@ -365,7 +421,23 @@ struct CsvRow<'a> {
     status: &'static str,
 }
 
+/// One step of an SLO's history, for CSV with `--history`.
+#[derive(Serialize)]
+struct CsvHistoryRow<'a> {
+    service: &'a str,
+    slo: &'a str,
+    at: &'a str,
+    sli: Option<f64>,
+    error_budget_remaining: f64,
+    firing: String,
+}
+
+/// CSV: one row per SLO and group; with `--history`, one row per SLO and step instead, so
+/// that every row has the same columns.
 fn csv_report(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
+    if report.slos.iter().any(|slo| slo.history.is_some()) {
+        return csv_history(out, report);
+    }
     let mut writer = csv::Writer::from_writer(out);
     for line in report.slos.iter().flat_map(lines) {
         let (slo, rates) = (line.slo, line.rates);
@@ -382,7 +454,9 @@ fn csv_report(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
             sli: line.sli,
             error_budget_remaining: line.remaining,
             burn_rate_5m: rates.get("5m"),
+            burn_rate_30m: rates.get("30m"),
             burn_rate_1h: rates.get("1h"),
+            burn_rate_2h: rates.get("2h"),
             burn_rate_6h: rates.get("6h"),
             burn_rate_1d: rates.get("1d"),
             burn_rate_3d: rates.get("3d"),
@@ -395,12 +469,33 @@ fn csv_report(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn csv_history(out: &mut impl Write, report: &Report) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    for slo in &report.slos {
+        for point in slo.history.iter().flatten() {
+            writer.serialize(CsvHistoryRow {
+                service: &slo.service,
+                slo: &slo.slo,
+                at: &point.at,
+                sli: point.sli,
+                error_budget_remaining: point.error_budget_remaining,
+                firing: point.firing.join(" "),
+            })?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// A count with thousands separators; fractions (from sampling) keep two decimals.
 fn count(value: f64) -> String {
-    if value.fract() != 0.0 {
-        return format!("{value:.2}");
-    }
-    let digits = format!("{}", value.abs() as u64);
+    let rounded = (value.abs() * 100.0).round() / 100.0;
+    let fraction = if rounded.fract() == 0.0 {
+        String::new()
+    } else {
+        format!("{:.2}", rounded.fract())[1..].to_owned()
+    };
+    let digits = format!("{}", rounded.trunc() as u64);
     let mut grouped = String::new();
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -408,7 +503,8 @@ fn count(value: f64) -> String {
         }
         grouped.push(digit);
     }
-    if value < 0.0 {
+    grouped.push_str(&fraction);
+    if value < 0.0 && rounded > 0.0 {
         format!("-{grouped}")
     } else {
         grouped
@@ -455,6 +551,9 @@ mod tests {
         assert_eq!(count(1_000.0), "1,000");
         assert_eq!(count(1_234_567.0), "1,234,567");
         assert_eq!(count(2.5), "2.50");
+        assert_eq!(count(12_345.678), "12,345.68");
+        assert_eq!(count(-1_500.25), "-1,500.25");
+        assert_eq!(count(0.999), "1");
     }
 
     #[test]

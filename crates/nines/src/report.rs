@@ -44,6 +44,8 @@ pub(crate) struct ReportArgs {
     /// Reader threads (0: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
+    #[command(flatten)]
+    prometheus: crate::prometheus::PrometheusArgs,
 }
 
 /// A source with the files given for it and the SLOs that read it.
@@ -88,6 +90,7 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
     let catalog = &loaded.catalog;
     let history = parse_history(args.history.as_deref())?;
     let at = args.at.as_deref().map(parse_at).transpose()?;
+    let live = crate::prometheus::Live::connect(&args.prometheus, catalog)?;
 
     // Bind inputs to sources, then read each source once for all of its SLOs.
     let bindings = bind_inputs(catalog, &args.inputs)?;
@@ -108,18 +111,30 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
         }));
     }
     warn_malformed(&inputs);
+    refuse_unreadable(&inputs)?;
 
-    // Evaluate every SLO at one instant.
+    // Evaluate every SLO at one instant, on a minute boundary: nines counts in minutes.
     let (evaluated_at, evaluated_at_from) = match at {
-        Some(at) => (at, "--at"),
+        Some(at) if at.rem_euclid(MINUTE_MS) == 0 => (at, "--at"),
+        Some(at) => (
+            at - at.rem_euclid(MINUTE_MS),
+            "--at, rounded down to the minute",
+        ),
+        None if live.is_some() => (
+            crate::prometheus::Live::default_at(),
+            "the start of the current minute (--prometheus)",
+        ),
         None => (
-            newest_minute_end(&series),
+            newest_minute_end(&series)?,
             "the end of the minute of the newest event",
         ),
     };
     let options = nines_engine::Options {
         history_step: history,
     };
+    if let Some(live) = &live {
+        series.extend(live.fetch(catalog, evaluated_at, &options)?);
+    }
     let empty = SloSeries::default();
     let slos: Vec<SloReport> = catalog
         .slos()
@@ -186,6 +201,13 @@ fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Ve
             .iter_mut()
             .find(|b| b.service == service && b.source.name == source.name)
         {
+            Some(binding) if binding.paths.contains(&path) => {
+                eprintln!(
+                    "warning: --input {input}: this file is already an input of `{service}/{}`; \
+                     it is read once",
+                    source.name
+                );
+            }
             Some(binding) => binding.paths.push(path),
             None => bindings.push(Binding {
                 service: service.to_owned(),
@@ -345,7 +367,7 @@ fn warn_malformed(inputs: &[InputReport]) {
             continue;
         }
         eprintln!(
-            "warning: {}: {total} malformed line(s) skipped and counted",
+            "warning: {}: {total} malformed or incomplete record(s) skipped and counted",
             input.stats.label
         );
         for sample in &input.stats.samples {
@@ -357,14 +379,51 @@ fn warn_malformed(inputs: &[InputReport]) {
     }
 }
 
-/// The end of the minute holding the newest event seen by any SLO, or now when there is none.
-fn newest_minute_end(series: &[(&Slo, SloSeries)]) -> i64 {
+/// An input that had lines but not one readable event is the wrong file or the wrong format:
+/// reporting "no data" for it would hide the mistake.
+fn refuse_unreadable(inputs: &[InputReport]) -> anyhow::Result<()> {
+    let unreadable = inputs
+        .iter()
+        .find(|input| input.stats.events == 0 && input.stats.malformed_total() > 0);
+    match unreadable {
+        Some(input) => Err(Hinted::error(
+            format!(
+                "{}: none of its {} record(s) could be read as source `{}`; nothing was measured",
+                input.stats.label,
+                input.stats.malformed_total(),
+                input.source
+            ),
+            "check that the file is the source's telemetry and that the source's `kind` and \
+             `format` match it (the warnings above show the first records and why each failed)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The end of the minute holding the newest event seen by any SLO. Without events there is no
+/// time to evaluate at, and inventing one (the clock) would label a report that measured
+/// nothing as if it had; so that is an error unless `--at` was given.
+fn newest_minute_end(series: &[(&Slo, SloSeries)]) -> anyhow::Result<i64> {
     let newest = series
         .iter()
         .filter_map(|(_, s)| s.seen.map(|(_, last)| last))
         .max();
-    match newest {
-        Some(last) => (last.div_euclid(MINUTE_MS) + 1) * MINUTE_MS,
-        None => Timestamp::now().as_millisecond(),
+    let Some(last) = newest else {
+        return Err(Hinted::error(
+            "no event was read, so there is nothing to report on",
+            "give each source its telemetry with --input SOURCE=PATH, or pass --at TIME to \
+             report an empty window",
+        ));
+    };
+    let end = (last.div_euclid(MINUTE_MS) + 1) * MINUTE_MS;
+    let now = Timestamp::now().as_millisecond();
+    if end > now + MINUTE_MS {
+        eprintln!(
+            "warning: the newest event ({}) is later than this machine's clock; the report is \
+             evaluated there. A clock or time-zone error in the log is the usual cause; pass \
+             --at to choose the time",
+            nines_engine::rfc3339(last)
+        );
     }
+    Ok(end)
 }

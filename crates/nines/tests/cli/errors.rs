@@ -61,3 +61,66 @@ fn usage_errors_exit_two() {
     assert_eq!(nines(&["report"]).code, 2);
     assert_eq!(nines(&["frobnicate"]).code, 2);
 }
+
+#[test]
+fn an_input_with_no_readable_line_measures_nothing_and_says_so() {
+    let (_dir, path) = temp_file("wrong.log", "{\"not\": \"an access log\"}\nplain text\n");
+    let input = format!("access={path}");
+    let output = nines(&["report", "examples/website.yaml", "--input", &input]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("none of its 2 record(s) could be read as source `website/access`"),
+        "{}",
+        output.stderr
+    );
+    assert!(output.stdout.is_empty(), "{}", output.stdout);
+}
+
+#[test]
+fn a_report_without_events_needs_a_time() {
+    let output = nines(&["report", "examples/website.yaml"]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output.stderr.contains("no event was read"),
+        "{}",
+        output.stderr
+    );
+    // With --at the empty window is reported: no data, not 100 %.
+    let output = nines(&[
+        "report",
+        "examples/website.yaml",
+        "--at",
+        "2026-10-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let slo = &output.json()["slos"][0];
+    assert_eq!(slo["sli"], serde_json::Value::Null);
+    assert_eq!(slo["status"], "no data");
+}
+
+#[test]
+fn the_same_file_twice_is_read_once() {
+    let log = "examples/apache_combined_2015.log";
+    let input = format!("access={log}");
+    let output = nines(&[
+        "report",
+        "examples/website.yaml",
+        "-i",
+        &input,
+        "-i",
+        &input,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("it is read once"),
+        "{}",
+        output.stderr
+    );
+    assert_eq!(output.json()["slos"][0]["valid"], 9_999);
+}

@@ -1,8 +1,11 @@
 //! The `nines` binary, run as a user would: exit codes, stdout and stderr.
 
+mod convert;
 mod errors;
+mod prometheus;
 mod readers;
 mod report;
+mod telemetry;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -151,3 +151,116 @@ fn an_evaluation_time_before_the_outage_sees_none_of_it() {
     assert_eq!(slo["bad"], 0);
     assert_eq!(slo["sli"], 1.0);
 }
+
+#[test]
+fn an_evaluation_time_inside_a_minute_is_shown_rounded_down() {
+    let output = nines(&[
+        "report",
+        "examples/website.yaml",
+        "-i",
+        "access=examples/apache_combined_2015.log",
+        "--at",
+        "2015-05-20T12:00:30Z",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .starts_with("evaluated at 2015-05-20T12:00:00Z (--at, rounded down to the minute)"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn history_is_printed_in_the_table_and_as_csv_rows() {
+    let args = [
+        "report",
+        "examples/website.yaml",
+        "-i",
+        "access=examples/apache_combined_2015.log",
+        "--history",
+        "1d",
+    ];
+    let table = nines(&args);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    // The 7-day window ends at 2015-05-20T21:06Z; steps of 1d give seven points, the last at
+    // the evaluation time with the report's own numbers (SLI 9,996 / 9,999 = 99.970 %, 94.0 %
+    // of the budget left: 3 bad of 0.005 × 9,999 = 49.995 allowed).
+    assert!(table.stdout.contains("history of website/availability:"));
+    assert!(
+        table
+            .stdout
+            .contains("2015-05-20T21:06:00Z   99.970 %       94.0 %  -"),
+        "{}",
+        table.stdout
+    );
+    let csv = nines(&[&args[..], &["--format", "csv"]].concat());
+    let rows: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(rows[0], "service,slo,at,sli,error_budget_remaining,firing");
+    assert_eq!(rows.len(), 1 + 7);
+    // The log starts on 2015-05-17: the first steps have no SLI and nothing spent.
+    assert_eq!(rows[1], "website,availability,2015-05-14T21:06:00Z,,1.0,");
+}
+
+#[test]
+fn the_exposition_has_each_group_beside_the_whole() {
+    // 10 requests in the hour before 12:01: 6 GETs (1 server error) and 4 POSTs (2 server
+    // errors). Objective 90 %, budget 10 %.
+    // Whole: 3 bad of 10 → SLI 0.7; budget allowed 0.1 × 10 = 1, remaining 1 − 3 = −2.
+    // GET: 1 of 6 → SLI 5/6; allowed 0.6, remaining 1 − 1 / 0.6 = −2/3.
+    // POST: 2 of 4 → SLI 0.5; allowed 0.4, remaining 1 − 2 / 0.4 = −4.
+    let spec = "apiVersion: nines/v1\nservices:\n  - name: web\n    sources:\n      - {name: access, kind: access-log, format: combined}\n    slos:\n      - name: availability\n        objective: 90\n        window: 1h\n        sli: {source: access, bad: status >= 500}\n        group_by: method\n";
+    let mut log = String::new();
+    for (i, (method, status)) in [
+        ("GET", 200),
+        ("GET", 200),
+        ("GET", 503),
+        ("GET", 200),
+        ("GET", 200),
+        ("GET", 200),
+        ("POST", 500),
+        ("POST", 201),
+        ("POST", 502),
+        ("POST", 201),
+    ]
+    .iter()
+    .enumerate()
+    {
+        log.push_str(&format!(
+            "10.0.0.1 - - [10/Oct/2026:11:{:02}:00 +0000] \"{method} / HTTP/1.1\" {status} 1 \"-\" \"t\"\n",
+            10 + i
+        ));
+    }
+    let (_spec_dir, spec_path) = temp_file("slos.yaml", spec);
+    let (_log_dir, log_path) = temp_file("access.log", &log);
+    let input = format!("access={log_path}");
+    let output = nines(&[
+        "report",
+        &spec_path,
+        "-i",
+        &input,
+        "--at",
+        "2026-10-10T12:01:00Z",
+        "--format",
+        "prometheus",
+    ]);
+    let text = &output.stdout;
+    let has = |line: &str| assert!(text.lines().any(|l| l == line), "{line}\n{text}");
+    has(r#"nines_slo_sli_ratio{service="web",slo="availability"} 0.7"#);
+    has(r#"nines_slo_sli_ratio{service="web",slo="availability",group="POST"} 0.5"#);
+    has(r#"nines_slo_error_budget_remaining_ratio{service="web",slo="availability"} -2"#);
+    has(
+        r#"nines_slo_error_budget_remaining_ratio{service="web",slo="availability",group="POST"} -4"#,
+    );
+    has(r#"nines_slo_window_events{service="web",slo="availability",group="GET",kind="bad"} 1"#);
+    let get = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"nines_slo_sli_ratio{service="web",slo="availability",group="GET"} "#)
+        })
+        .expect("the GET group's SLI");
+    assert!((get.parse::<f64>().unwrap() - 5.0 / 6.0).abs() < 1e-12);
+    // The objective is a property of the SLO: written once, without a group.
+    assert_eq!(text.matches("nines_slo_objective_ratio{").count(), 1);
+}
