@@ -225,7 +225,7 @@ impl<'a> Evaluator<'a> {
             minute(period.start_ms),
             at,
         );
-        let budget = self.budget(&period, &tally);
+        let budget = self.budget(&period, &tally, at);
         WindowState {
             period,
             tally,
@@ -233,16 +233,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The budget of the window so far. Event budgets grow with the events seen; slice
-    /// budgets are fixed by the window's length, less excluded slices.
-    fn budget(&self, period: &Period, tally: &Tally) -> ErrorBudget {
+    /// The budget of the window at `at`. Event budgets grow with the events seen; slice
+    /// budgets count the measured slices and, in a calendar period, the slices still to come.
+    fn budget(&self, period: &Period, tally: &Tally, at: i64) -> ErrorBudget {
         let objective = self.slo.objective;
         let (unit, base, slice_minutes) = match self.slo.budgeting {
             Budgeting::Occurrences => ("events", tally.base, None),
             Budgeting::Timeslices { slice, .. } => {
-                let (start, end) = (minute(period.start_ms), minute(period.end_ms));
-                let all = slices(slice.minutes(), start, end).count() as u64;
-                let base = all.saturating_sub(tally.slices.excluded) as f64;
+                // The slices measured so far and, in a calendar period, every slice still to
+                // come: a month's budget is set by the month's length, not by the day.
+                let future = slices(slice.minutes(), at, minute(period.end_ms)).count();
+                let base = tally.base + future as f64;
                 ("slices", base, Some(slice.minutes() as f64))
             }
             Budgeting::RatioTimeslices { slice } => {
@@ -258,7 +259,9 @@ impl<'a> Evaluator<'a> {
             spent,
             consumed,
             remaining: 1.0 - consumed,
-            allowed_minutes: slice_minutes.map(|m| allowed * m),
+            // From the slice count times the slice length, so that 2,880 five-minute slices at
+            // 99.5 % allow exactly 72 minutes rather than 14.4 × 5 in floating point.
+            allowed_minutes: slice_minutes.map(|m| objective.allowed_bad(base * m)),
             remaining_minutes: slice_minutes.map(|m| (allowed - spent) * m),
         }
     }
@@ -273,15 +276,7 @@ impl<'a> Evaluator<'a> {
                 (name.to_owned(), tally.burn_rate(objective, budgeting))
             })
             .collect();
-        let window = match budgeting {
-            // Spent over allowed-so-far: a rolling window's burn equals its consumed share.
-            Budgeting::Timeslices { .. } => {
-                let elapsed = state.period.elapsed_ms() as f64 / state.period.length_ms() as f64;
-                (state.tally.valid_events > 0.0 && elapsed > 0.0)
-                    .then(|| state.budget.consumed / elapsed)
-            }
-            _ => state.tally.burn_rate(objective, budgeting),
-        };
+        let window = state.tally.burn_rate(objective, budgeting);
         rates.push(("window".to_owned(), window));
         Lookbacks(rates)
     }

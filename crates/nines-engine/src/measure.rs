@@ -2,11 +2,10 @@
 //! burn rates and budgets are measured against.
 //!
 //! - occurrences: units are events; the base is the valid events.
-//! - timeslices: units are slices; a slice is good when its own SLI meets the target. Time
-//!   passes whether or not requests arrive, so the base of burn rates and budgets is every slice
-//!   of the interval that is not excluded, and a burn rate of 1 spends the budget exactly by the
-//!   end of the window. The SLI is good over measured slices: an empty slice is skipped, or
-//!   counted bad when the SLO says so.
+//! - timeslices: units are slices; a slice is good when its own SLI meets the target. An empty
+//!   slice counts as bad when the SLO says so, and is otherwise skipped: left out of the SLI,
+//!   the burn rates and the budget alike, so that all three speak of the same slices. The
+//!   base is the measured slices (good or bad).
 //! - ratio-timeslices: each slice with data contributes its ratio; the SLI is their mean.
 
 use nines_core::decimal::Objective;
@@ -104,7 +103,9 @@ pub(crate) fn tally(timeline: &Timeline, budgeting: Budgeting, from: i64, to: i6
             let s = tally.slices;
             tally.good = s.good as f64;
             tally.bad = s.bad as f64;
-            tally.base = (s.good + s.bad + s.no_data) as f64;
+            // Skipped empty slices are neither good nor bad: they measure nothing, so they
+            // neither burn nor enlarge the budget.
+            tally.base = (s.good + s.bad) as f64;
             tally
         }
         Budgeting::RatioTimeslices { slice } => {
