@@ -65,6 +65,20 @@ impl Recurrence {
                     rule: rule.to_owned(),
                     why: error.to_string(),
                 })?;
+        // nines counts whole minutes: a rule repeating every second would widen each
+        // occurrence to its minute and expand into tens of millions of intervals a year.
+        let secondly = set
+            .get_rrule()
+            .iter()
+            .any(|rrule| rrule.get_freq() == rrule::Frequency::Secondly);
+        if secondly {
+            return Err(RecurrenceError::Rule {
+                rule: rule.to_owned(),
+                why: "nines counts whole minutes, so a rule repeats at most every minute \
+                      (FREQ=MINUTELY); for a continuous span, write a one-off exclusion"
+                    .to_owned(),
+            });
+        }
         Ok(Recurrence {
             rule: rule.to_owned(),
             start_ms,
@@ -125,6 +139,15 @@ mod tests {
                 (ms("2026-11-01T01:00:00Z"), ms("2026-11-01T02:00:00Z")),
             ]
         );
+    }
+
+    #[test]
+    fn rules_repeat_at_most_every_minute() {
+        let minute = "1m".parse().unwrap();
+        let start = ms("2026-01-01T00:00:00Z");
+        assert!(Recurrence::new("FREQ=MINUTELY;INTERVAL=5", start, "UTC", minute).is_ok());
+        let error = Recurrence::new("FREQ=SECONDLY", start, "UTC", minute).unwrap_err();
+        assert!(error.to_string().contains("FREQ=MINUTELY"), "{error}");
     }
 
     #[test]

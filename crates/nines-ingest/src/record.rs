@@ -236,6 +236,10 @@ pub(crate) fn number(scalar: Scalar<'_>) -> Result<Option<Number>, ()> {
     }
 }
 
+/// The smallest sample rate taken: one event kept in a billion. Below it a weight would
+/// dwarf every other event and, summed, lose their counts to floating-point rounding.
+const MIN_SAMPLE_RATE: f64 = 1e-9;
+
 /// The weight of an event sampled at the rate found: 1 / rate, 1 when there is no rate.
 fn weight(scalar: Scalar<'_>) -> Result<f64, Reason> {
     let rate = match number(scalar) {
@@ -244,7 +248,7 @@ fn weight(scalar: Scalar<'_>) -> Result<f64, Reason> {
         Ok(Some(Number::Float(rate))) => rate,
         Err(()) => f64::NAN,
     };
-    if rate > 0.0 && rate <= 1.0 {
+    if (MIN_SAMPLE_RATE..=1.0).contains(&rate) {
         Ok(1.0 / rate)
     } else {
         Err(Reason::bad("sample rate"))
@@ -401,6 +405,15 @@ mod tests {
             custom,
             [Value::Str("gold"), Value::Int(2), Value::Bool(true)]
         );
+    }
+
+    #[test]
+    fn sample_rates_lie_between_one_in_a_billion_and_one() {
+        assert_eq!(weight(Scalar::Float(1.0)), Ok(1.0));
+        assert!(weight(Scalar::Float(1e-9)).is_ok_and(|w| (w - 1e9).abs() < 1e-3));
+        for rate in [0.0, -0.5, 1.5, 1e-10, 1e-300] {
+            assert!(weight(Scalar::Float(rate)).is_err(), "{rate}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use nines_core::conventions::{self as names, metrics};
+use nines_core::decimal::Objective;
 use nines_engine::report::{AlertCondition, AlertState, Lookbacks, SloReport};
 
 use crate::report::Report;
@@ -25,7 +26,7 @@ pub(crate) fn exposition(report: &Report) -> String {
                 out,
                 metrics::OBJECTIVE,
                 &s.labels(&[]),
-                Some(s.slo.objective / 100.0),
+                objective_ratio(s.slo),
             );
         },
     );
@@ -108,6 +109,13 @@ pub(crate) fn exposition(report: &Report) -> String {
         },
     );
     out
+}
+
+/// The objective as the ratio nearest its decimal value: `99.9` → `0.999`, where dividing the
+/// percentage by 100 in floating point would give `0.9990000000000001`.
+fn objective_ratio(slo: &SloReport) -> Option<f64> {
+    let objective: Objective = slo.objective.to_string().parse().ok()?;
+    Some(objective.ratio())
 }
 
 /// An SLO as a whole, or one group of it: what the samples are written from.

@@ -10,7 +10,7 @@ use nines_core::duration::Duration;
 use nines_core::series::{MINUTE_MS, SloSeries};
 use nines_core::slo::{Catalog, Slo};
 use nines_engine::report::SloReport;
-use nines_ingest::classify::Classifier;
+use nines_ingest::classify::{Classifier, GroupAdmission};
 use nines_ingest::{InputPath, InputStats, ReadOptions};
 
 use crate::Outcome;
@@ -93,6 +93,12 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
     let live = crate::prometheus::Live::connect(&args.prometheus, catalog)?;
 
     // Bind inputs to sources, then read each source once for all of its SLOs.
+    if args.threads > MAX_THREADS {
+        return Err(Hinted::error(
+            format!("--threads {} is more than nines starts", args.threads),
+            format!("give at most {MAX_THREADS}, or 0 for one per core"),
+        ));
+    }
     let bindings = bind_inputs(catalog, &args.inputs)?;
     warn_unbound(catalog, &bindings);
     let options = ReadOptions {
@@ -105,13 +111,21 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
     for binding in &bindings {
         let (slo_series, stats) = read_binding(binding, &options)?;
         series.extend(binding.slos.iter().copied().zip(slo_series));
-        inputs.extend(stats.into_iter().map(|stats| InputReport {
-            source: format!("{}/{}", binding.service, binding.source.name),
-            stats,
-        }));
+        let read: Vec<InputReport> = stats
+            .into_iter()
+            .map(|stats| InputReport {
+                source: format!("{}/{}", binding.service, binding.source.name),
+                stats,
+            })
+            .collect();
+        warn_malformed(&read);
+        // A trace whose root never arrived is not a sign of the wrong file: only records that
+        // stand alone (log lines) prove the format wrong when none of them can be read.
+        if !binding.source.format.is_stateful() {
+            refuse_unreadable(&read)?;
+        }
+        inputs.extend(read);
     }
-    warn_malformed(&inputs);
-    refuse_unreadable(&inputs)?;
 
     // Evaluate every SLO at one instant, on a minute boundary: nines counts in minutes.
     let (evaluated_at, evaluated_at_from) = match at {
@@ -146,6 +160,15 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
             nines_engine::evaluate(slo, recorded.unwrap_or(&empty), evaluated_at, &options)
         })
         .collect();
+    if live.is_some() && at.is_none() && slos.iter().all(|report| report.valid <= 0.0) {
+        // As with logs that held no event: a report of nothing but "no data" most often means
+        // queries that name no series, and must not pass for a healthy one.
+        return Err(Hinted::error(
+            "Prometheus returned no events for any SLO in its window; nothing was measured",
+            "check the SLIs' metric names and labels against the server (the warnings above \
+             name the queries), or pass --at to report an empty window",
+        ));
+    }
     let failing = slos.iter().any(|report| report.status.is_failing());
     let report = Report {
         evaluated_at,
@@ -160,16 +183,24 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Outcome> {
 }
 
 fn parse_history(step: Option<&str>) -> anyhow::Result<Option<Duration>> {
+    let hint = "give a step of whole minutes, such as 30m, 1h or 1d";
     step.map(|text| {
-        text.parse::<Duration>().map_err(|error| {
-            Hinted::error(
-                format!("--history: {error}"),
-                "give a step such as 1h or 1d",
-            )
-        })
+        let step = text
+            .parse::<Duration>()
+            .map_err(|error| Hinted::error(format!("--history: {error}"), hint))?;
+        if step.minutes() < 1 || !step.is_whole_minutes() {
+            return Err(Hinted::error(
+                format!("--history: a step of {text} is not a whole number of minutes"),
+                hint,
+            ));
+        }
+        Ok(step)
     })
     .transpose()
 }
+
+/// The most reader threads nines starts; more than the machine's cores only adds switching.
+const MAX_THREADS: usize = 256;
 
 fn parse_at(text: &str) -> anyhow::Result<i64> {
     let at: Timestamp = text.parse().map_err(|_| {
@@ -184,6 +215,7 @@ fn parse_at(text: &str) -> anyhow::Result<i64> {
 /// Matches each `SOURCE=PATH` to a source of the catalog.
 fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Vec<Binding<'a>>> {
     let mut bindings: Vec<Binding<'a>> = Vec::new();
+    let mut stdin_for: Option<&str> = None;
     for input in inputs {
         let Some((name, path)) = input.split_once('=') else {
             return Err(Hinted::error(
@@ -193,6 +225,13 @@ fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Ve
         };
         let (service, source) = find_source(catalog, name)?;
         let path = if path == "-" {
+            // Standard input can be read once: a second source would silently get nothing.
+            if let Some(first) = stdin_for.replace(name) {
+                return Err(Hinted::error(
+                    format!("--input {input}: standard input is already the input of `{first}`"),
+                    "give the other source a file, or save standard input to a file first",
+                ));
+            }
             InputPath::Stdin
         } else {
             InputPath::File(path.into())
@@ -201,7 +240,7 @@ fn bind_inputs<'a>(catalog: &'a Catalog, inputs: &[String]) -> anyhow::Result<Ve
             .iter_mut()
             .find(|b| b.service == service && b.source.name == source.name)
         {
-            Some(binding) if binding.paths.contains(&path) => {
+            Some(binding) if binding.paths.iter().any(|given| same_input(given, &path)) => {
                 eprintln!(
                     "warning: --input {input}: this file is already an input of `{service}/{}`; \
                      it is read once",
@@ -288,6 +327,21 @@ fn find_source<'a>(
     }
 }
 
+/// Whether two inputs are the same file, however their paths are written (`./a.log`, a
+/// symbolic link, an absolute path).
+fn same_input(a: &InputPath, b: &InputPath) -> bool {
+    match (a, b) {
+        (InputPath::File(a), InputPath::File(b)) => {
+            a == b
+                || matches!(
+                    (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+        }
+        (a, b) => a == b,
+    }
+}
+
 /// Warns about SLOs whose source was given no input: they will report no data.
 fn warn_unbound(catalog: &Catalog, bindings: &[Binding<'_>]) {
     for slo in catalog.slos() {
@@ -318,9 +372,10 @@ fn read_binding(
         let bar = bar.clone();
         options.progress = Some(Arc::new(move |bytes| bar.set_position(bytes)));
     }
+    let admission = GroupAdmission::default();
     let outcome =
         nines_ingest::read_inputs(&binding.paths, &binding.source.format, &options, || {
-            Classifier::new(slos)
+            Classifier::new(slos, &admission)
         })
         .with_context(|| {
             format!(
@@ -331,6 +386,7 @@ fn read_binding(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    warn_absent_fields(binding, &Classifier::absent_fields(&outcome.sinks));
     Ok((Classifier::merge_all(outcome.sinks), outcome.inputs))
 }
 
@@ -359,9 +415,40 @@ fn progress_bar(paths: &[InputPath]) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// Malformed lines are counted and the first few shown, never silently dropped.
+/// Names the fields that criteria read and no event of the source carried.
+fn warn_absent_fields(binding: &Binding<'_>, absent: &[nines_core::event::Field]) {
+    let defs = binding.source.format.fields();
+    for field in absent {
+        let Some(def) = defs.iter().find(|def| def.field == *field) else {
+            continue;
+        };
+        let readers: Vec<String> = binding
+            .slos
+            .iter()
+            .map(|slo| format!("`{}`", slo.name))
+            .collect();
+        eprintln!(
+            "warning: source `{}/{}`: no event carried the field `{}` (read by SLO {}); a \
+             criterion on an absent field is false, so check where the source maps `{}` from",
+            binding.service,
+            binding.source.name,
+            def.name,
+            readers.join(", "),
+            def.name
+        );
+    }
+}
+
+/// Malformed lines are counted and the first few shown, never silently dropped; an empty
+/// input is named, since its source will have no data from it.
 fn warn_malformed(inputs: &[InputReport]) {
     for input in inputs {
+        if input.stats.lines == 0 {
+            eprintln!(
+                "warning: {}: the input is empty; `{}` has no data from it",
+                input.stats.label, input.source
+            );
+        }
         let total: u64 = input.stats.malformed.values().sum();
         if total == 0 {
             continue;

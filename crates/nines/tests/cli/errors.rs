@@ -104,15 +104,23 @@ fn a_report_without_events_needs_a_time() {
 
 #[test]
 fn the_same_file_twice_is_read_once() {
+    // The same file written three ways: relative, with `./`, and absolute.
     let log = "examples/apache_combined_2015.log";
-    let input = format!("access={log}");
+    let absolute = root().join(log).canonicalize().unwrap();
+    let inputs = [
+        format!("access={log}"),
+        format!("access=./{log}"),
+        format!("access={}", absolute.display()),
+    ];
     let output = nines(&[
         "report",
         "examples/website.yaml",
         "-i",
-        &input,
+        &inputs[0],
         "-i",
-        &input,
+        &inputs[1],
+        "-i",
+        &inputs[2],
         "--format",
         "json",
     ]);
@@ -123,4 +131,68 @@ fn the_same_file_twice_is_read_once() {
         output.stderr
     );
     assert_eq!(output.json()["slos"][0]["valid"], 9_999);
+}
+
+#[test]
+fn standard_input_feeds_one_source_only() {
+    let output = nines(&[
+        "report",
+        "examples/telemetry/otlp.yaml",
+        "--input",
+        "spans=-",
+        "--input",
+        "traces=-",
+    ]);
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .contains("standard input is already the input of `spans`"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn odd_thread_counts_and_history_steps_are_refused() {
+    for (flag, value, message) in [
+        ("--threads", "100000", "give at most 256"),
+        ("--history", "90s", "not a whole number of minutes"),
+    ] {
+        let output = nines(&[
+            "report",
+            "examples/website.yaml",
+            "-i",
+            "access=examples/apache_combined_2015.log",
+            flag,
+            value,
+        ]);
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert!(output.stderr.contains(message), "{}", output.stderr);
+    }
+}
+
+#[test]
+fn an_empty_input_is_named() {
+    let (_dir, empty) = temp_file("empty.log", "");
+    let inputs = [
+        "access=examples/apache_combined_2015.log".to_owned(),
+        format!("access={empty}"),
+    ];
+    let output = nines(&[
+        "report",
+        "examples/website.yaml",
+        "-i",
+        &inputs[0],
+        "-i",
+        &inputs[1],
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("the input is empty; `website/access` has no data from it"),
+        "{}",
+        output.stderr
+    );
 }

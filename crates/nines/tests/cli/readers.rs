@@ -156,3 +156,128 @@ fn a_burst_of_errors_pages_and_exits_one() {
     assert_eq!(slo["firing"][0], "page");
     assert_eq!(slo["status"], "exhausted");
 }
+
+#[test]
+fn a_group_is_counted_whole_whatever_the_threads() {
+    // 300,000 events over 450 values of `g`, more than the 100 groups kept: 150 values `w…`
+    // with 1,000 events each, then 300 values `v…` with 500 each. Whichever values get a
+    // group of their own, each such group holds all of its value's events (1,000 or 500), the
+    // groups add up to the whole, and the rest is `(other)`.
+    let (_spec_dir, spec) = grouped_spec();
+    let mut log = String::with_capacity(300_000 * 60);
+    for i in 0..300_000 {
+        let value = if i < 150_000 {
+            format!("w{:03}", i % 150)
+        } else {
+            format!("v{:03}", i % 300)
+        };
+        let status = if i % 97 == 0 { 500 } else { 200 };
+        log.push_str(&format!(
+            "{{\"ts\":\"2026-12-03T10:{:02}:00Z\",\"status\":{status},\"g\":\"{value}\"}}\n",
+            i % 60
+        ));
+    }
+    let (_log_dir, log) = temp_file("events.jsonl", &log);
+    let input = format!("events={log}");
+    for threads in ["1", "2", "8"] {
+        let output = nines(&[
+            "report",
+            &spec,
+            "-i",
+            &input,
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ]);
+        let slo = &slos_any(&output)[0];
+        assert_eq!(slo["valid"], 300_000);
+        let groups = slo["groups"].as_array().unwrap();
+        assert!(groups.len() <= 101, "{} groups", groups.len());
+        let mut sum = 0;
+        for group in groups {
+            let name = group["group"].as_str().unwrap();
+            let valid = group["valid"].as_i64().unwrap();
+            sum += valid;
+            match name.as_bytes()[0] {
+                b'w' => assert_eq!(valid, 1_000, "{name} with {threads} threads"),
+                b'v' => assert_eq!(valid, 500, "{name} with {threads} threads"),
+                _ => assert_eq!(name, "(other)"),
+            }
+        }
+        assert_eq!(sum, 300_000);
+    }
+}
+
+#[test]
+fn empty_and_missing_group_values_have_names_of_their_own() {
+    let (_spec_dir, spec) = grouped_spec();
+    let (_log_dir, log) = temp_file(
+        "events.jsonl",
+        "{\"ts\":\"2026-12-03T10:00:00Z\",\"status\":200,\"g\":\"\"}\n\
+         {\"ts\":\"2026-12-03T10:00:01Z\",\"status\":500}\n\
+         {\"ts\":\"2026-12-03T10:00:02Z\",\"status\":200,\"g\":\"eu\"}\n",
+    );
+    let input = format!("events={log}");
+    let output = nines(&["report", &spec, "-i", &input, "--format", "json"]);
+    let groups = &slos_any(&output)[0]["groups"];
+    let names: Vec<&str> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["(empty)", "(none)", "eu"]);
+}
+
+#[test]
+fn a_field_that_no_event_carries_is_named() {
+    // `status` is mapped from the path `code`, which no line has: without the warning every
+    // event would silently be good.
+    let (_spec_dir, spec) = temp_file(
+        "app.yaml",
+        r#"apiVersion: nines/v1
+services:
+  - name: s
+    sources:
+      - {name: app, kind: json, timestamp: ts, fields: {status: code}}
+    slos:
+      - name: availability
+        objective: 99
+        window: 1d
+        sli: {source: app, bad: status >= 500}
+"#,
+    );
+    let (_log_dir, log) = temp_file(
+        "app.jsonl",
+        "{\"ts\":\"2026-12-03T10:00:00Z\",\"status\":500}\n",
+    );
+    let input = format!("app={log}");
+    let output = nines(&["report", &spec, "-i", &input]);
+    assert!(
+        output
+            .stderr
+            .contains("no event carried the field `status` (read by SLO `availability`)"),
+        "{}",
+        output.stderr
+    );
+}
+
+/// A JSON source with fields `status` and `g`, and an SLO grouped by `g`.
+fn grouped_spec() -> (tempfile::TempDir, String) {
+    temp_file(
+        "groups.yaml",
+        r#"apiVersion: nines/v1
+services:
+  - name: api
+    sources:
+      - {name: events, kind: json, timestamp: ts, fields: {status: status, g: g}}
+    slos:
+      - name: availability
+        objective: 99
+        window: 1d
+        sli: {source: events, bad: status >= 500}
+        group_by: g
+"#,
+    )
+}

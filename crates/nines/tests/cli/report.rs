@@ -264,3 +264,27 @@ fn the_exposition_has_each_group_beside_the_whole() {
     // The objective is a property of the SLO: written once, without a group.
     assert_eq!(text.matches("nines_slo_objective_ratio{").count(), 1);
 }
+
+#[test]
+fn the_exposition_prints_objectives_exactly() {
+    // 99.9 / 100 in floating point is 0.9990000000000001; the objective is the decimal 0.999.
+    let spec = std::fs::read_to_string(root().join("examples/website.yaml"))
+        .unwrap()
+        .replace("objective: 99.5", "objective: 99.9");
+    let (_dir, spec_path) = temp_file("website.yaml", &spec);
+    let output = nines(&[
+        "report",
+        &spec_path,
+        "-i",
+        "access=examples/apache_combined_2015.log",
+        "--format",
+        "prometheus",
+    ]);
+    assert!(
+        output.stdout.contains(
+            "nines_slo_objective_ratio{service=\"website\",slo=\"availability\"} 0.999\n"
+        ),
+        "{}",
+        output.stdout
+    );
+}
