@@ -167,4 +167,29 @@ pub mod prometheus_rules {
     pub fn id(service: &str, slo: &str) -> String {
         format!("{service}-{slo}")
     }
+
+    /// Labels the rules set themselves besides the `sloth_*` ones, which a spec's labels must
+    /// not overwrite.
+    pub const RESERVED_LABELS: [&str; 4] = [
+        LABEL_SEVERITY,
+        LABEL_LONG_WINDOW,
+        LABEL_SHORT_WINDOW,
+        "alertname",
+    ];
+
+    /// True for a name Prometheus accepts as a label of a rule: `[a-zA-Z_][a-zA-Z0-9_]*`,
+    /// without the `__` that Prometheus keeps for itself.
+    pub fn is_label_name(name: &str) -> bool {
+        let valid = name
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b == b'_' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()));
+        !name.is_empty() && valid && !name.starts_with("__")
+    }
+
+    /// True for a label the generated rules set themselves: `sloth_*` and
+    /// [`RESERVED_LABELS`].
+    pub fn is_reserved_label(name: &str) -> bool {
+        name.starts_with("sloth_") || RESERVED_LABELS.contains(&name)
+    }
 }

@@ -110,11 +110,15 @@ impl GenerateError {
 pub fn generate(catalog: &Catalog, options: &Options) -> Result<RuleSet, GenerateError> {
     let mut set = RuleSet::default();
     let mut group_names = GroupNames::default();
-    for slo in catalog.slos() {
+    for (service, slo) in catalog
+        .services
+        .iter()
+        .flat_map(|service| service.slos.iter().map(move |slo| (service, slo)))
+    {
         let Some(sli) = supported_sli(slo, &mut set.notes) else {
             continue;
         };
-        let builder = SloRules::new(slo, sli, options)?;
+        let builder = SloRules::new(slo, sli, &service.labels, options)?;
         set.notes.extend(builder.notes());
         set.groups.push(Group {
             name: group_names.claim(&slo.service, &slo.name),
@@ -134,8 +138,15 @@ fn supported_sli<'a>(slo: &'a Slo, notes: &mut Vec<Note>) -> Option<&'a PromSli>
             "measured from logs (source `{}`); Prometheus rules need a `prometheus` SLI",
             events.source
         ),
+        (Sli::Prometheus(sli), budgeting) if sli::counts_events(sli) => format!(
+            "{} budgeting counts slices, which Prometheus rates cannot; \
+             `nines report --prometheus` can",
+            budgeting.name()
+        ),
         (Sli::Prometheus(_), budgeting) => format!(
-            "{} budgeting counts slices, which Prometheus rates cannot; `nines report` can",
+            "{} budgeting counts slices, which Prometheus rates cannot; nor can \
+             `nines report --prometheus`, which needs event counts that an error-ratio query \
+             does not give",
             budgeting.name()
         ),
     };
@@ -157,7 +168,7 @@ struct SloRules<'a> {
     slo: &'a Slo,
     sli: &'a PromSli,
     options: &'a Options,
-    /// `sloth_id`, `sloth_service`, `sloth_slo` and the SLO's own labels.
+    /// `sloth_id`, `sloth_service`, `sloth_slo`, the service's labels and the SLO's own.
     labels: Labels,
     /// Selects this SLO's recorded series.
     selector: String,
@@ -165,16 +176,15 @@ struct SloRules<'a> {
     budget: String,
 }
 
-/// Labels the rules set themselves.
-const RESERVED: [&str; 4] = [
-    names::LABEL_SEVERITY,
-    names::LABEL_LONG_WINDOW,
-    names::LABEL_SHORT_WINDOW,
-    "alertname",
-];
-
 impl<'a> SloRules<'a> {
-    fn new(slo: &'a Slo, sli: &'a PromSli, options: &'a Options) -> Result<Self, GenerateError> {
+    /// The rules of `slo`, labelled as Sloth labels them: the service's labels, then the
+    /// SLO's own (which win where both have one), then the identifying ones.
+    fn new(
+        slo: &'a Slo,
+        sli: &'a PromSli,
+        service_labels: &Labels,
+        options: &'a Options,
+    ) -> Result<Self, GenerateError> {
         if let Some(query) = sli::mixed_units(sli) {
             return Err(GenerateError::MixedUnits {
                 service: slo.service.clone(),
@@ -189,7 +199,7 @@ impl<'a> SloRules<'a> {
             (names::LABEL_SLO, slo.name.as_str()),
         ]);
         let mut labels = Labels::new();
-        for (name, value) in &slo.labels {
+        for (name, value) in service_labels.iter().chain(&slo.labels) {
             check_label(slo, name)?;
             labels.insert(name.clone(), value.clone());
         }
@@ -557,10 +567,6 @@ fn template_literal(text: &str) -> String {
 
 /// Rejects label names Prometheus would refuse, and those the rules set themselves.
 fn check_label(slo: &Slo, name: &str) -> Result<(), GenerateError> {
-    let valid = name
-        .bytes()
-        .enumerate()
-        .all(|(i, b)| b == b'_' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()));
     let error = |reserved: bool| {
         let (service, slo, label) = (slo.service.clone(), slo.name.clone(), name.to_owned());
         Err(if reserved {
@@ -577,10 +583,10 @@ fn check_label(slo: &Slo, name: &str) -> Result<(), GenerateError> {
             }
         })
     };
-    if name.is_empty() || !valid || name.starts_with("__") {
+    if !names::is_label_name(name) {
         return error(false);
     }
-    if name.starts_with("sloth_") || RESERVED.contains(&name) {
+    if names::is_reserved_label(name) {
         return error(true);
     }
     Ok(())

@@ -18,4 +18,5 @@ pub mod source;
 pub mod yaml;
 
 pub use generate::{GenerateError, Note, Options, generate};
+pub use render::Resource;
 pub use rules::{Alerting, Group, Labels, Recording, Rule, RuleSet};

@@ -231,6 +231,27 @@ mod tests {
     }
 
     #[test]
+    fn twenty_eight_days_scales_the_lookbacks_by_default() {
+        // 1h × 28/30 = 56m; 5m × 28/30 ≈ 4.67m → 5m; 6h → 336m; 30m → 28m; 1d → 1344m;
+        // 2h → 112m; 3d → 4032m; 6h → 336m. The factors stay 14.4, 6, 3 and 1.
+        let rules = preset_rules(Preset::Google30d, &rolling("28d"), Rescale::default(), 0.0);
+        let got: Vec<(i64, i64, f64)> = rules
+            .iter()
+            .map(|r| (r.long.minutes(), r.short.minutes(), r.factor))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (56, 5, 14.4),
+                (336, 28, 6.0),
+                (1_344, 112, 3.0),
+                (4_032, 336, 1.0)
+            ]
+        );
+        assert_eq!(rules[1].long.to_string(), "5h36m");
+    }
+
+    #[test]
     fn seven_days_keeps_the_factors_and_scales_the_lookbacks() {
         // 1h × 7/30 = 14m; 5m × 7/30 ≈ 1.17m → 1m; 6h → 84m; 30m → 7m; 1d → 336m; 2h → 28m;
         // 3d → 1008m; 6h → 84m.

@@ -38,6 +38,11 @@ impl Context<'_> {
     ) {
         self.diagnostics.warning(self.file, position, message, hint);
     }
+
+    pub(crate) fn note(&mut self, position: Position, message: impl Into<String>, hint: String) {
+        self.diagnostics
+            .note(self.file, position, message, Some(hint));
+    }
 }
 
 /// A mapping whose keys were checked against the ones allowed.

@@ -49,10 +49,11 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// The problems found so far, in the order found.
+/// The problems found so far, in the order found, and the notes for `nines validate`.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    notes: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
@@ -89,6 +90,25 @@ impl Diagnostics {
         self.push(Severity::Warning, file, position, message.into(), hint);
     }
 
+    /// Records a note: a warning about what a sound spec means for the commands that run it
+    /// (an SLO that only the generated rules measure), which `nines validate` shows and other
+    /// commands leave out.
+    pub fn note(
+        &mut self,
+        file: &Path,
+        position: Position,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.notes.push(Diagnostic {
+            severity: Severity::Warning,
+            file: file.to_owned(),
+            position,
+            message: message.into(),
+            hint,
+        });
+    }
+
     fn push(
         &mut self,
         severity: Severity,
@@ -118,26 +138,35 @@ impl Diagnostics {
 
     /// Every problem, sorted by file and position, each once: a part shared by several
     /// SLOs (an imported SLI, a data source) is checked once for each.
-    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items
-            .sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
-        let mut unique: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
-        for item in self.items {
-            let start = unique
-                .iter()
-                .rposition(|d| (&d.file, d.position) != (&item.file, item.position))
-                .map_or(0, |at| at + 1);
-            if !unique[start..].contains(&item) {
-                unique.push(item);
-            }
-        }
-        unique
+    pub fn into_sorted(self) -> Vec<Diagnostic> {
+        sorted_unique(self.items)
+    }
+
+    /// Every note, sorted and each once, as [`Diagnostics::into_sorted`] gives the problems.
+    pub fn sorted_notes(&self) -> Vec<Diagnostic> {
+        sorted_unique(self.notes.clone())
     }
 
     /// Every problem, in the order found.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }
+}
+
+/// `items` sorted by file and position, each once.
+fn sorted_unique(mut items: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    items.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+    let mut unique: Vec<Diagnostic> = Vec::with_capacity(items.len());
+    for item in items {
+        let start = unique
+            .iter()
+            .rposition(|d| (&d.file, d.position) != (&item.file, item.position))
+            .map_or(0, |at| at + 1);
+        if !unique[start..].contains(&item) {
+            unique.push(item);
+        }
+    }
+    unique
 }
 
 /// The closest of `candidates` to `word`, if any is close enough to be a likely typo.

@@ -6,6 +6,8 @@
 //! Parts of one imported SLO may come from several files (an OpenSLO SLO in one, the SLI it
 //! refers to in another), so each part is decoded with the file it was written in.
 
+pub(crate) mod shape;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -19,12 +21,17 @@ use crate::native::{self, Document, NamedCriterion};
 use crate::node::{Key, Node, NodeKind, Position};
 
 /// The format of one document, told by its version key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Format {
     Native,
     OpenSlo,
     Sloth,
     Empty,
+    /// A Kubernetes list (`kind: List`, as `kubectl get -o yaml` writes): its items are read.
+    List,
+    /// A document of another API, such as a Deployment beside the SLOs in one manifest: it is
+    /// skipped. The text says what it is.
+    Other(String),
 }
 
 /// Documents of the imported formats, set apart from the native ones.
@@ -36,16 +43,33 @@ pub(crate) struct Foreign {
 
 impl Foreign {
     /// Sends `root` to the decoder of its format: native documents go to `native`. A YAML list
-    /// of documents (as OpenSLO tools write them) is split into its items.
-    pub(crate) fn route(&mut self, file: &Path, root: Node, native: &mut Vec<Document>) {
+    /// of documents (as OpenSLO tools write them) and a Kubernetes `List` are split into their
+    /// items; a document of another API is skipped with a warning.
+    pub(crate) fn route(
+        &mut self,
+        file: &Path,
+        root: Node,
+        native: &mut Vec<Document>,
+        diagnostics: &mut Diagnostics,
+    ) {
         let format = format_of(&root);
         if let NodeKind::Sequence(items) = &root.kind {
             if items.iter().any(|item| format_of(item) != Format::Native) {
                 for item in items.clone() {
-                    self.route(file, item, native);
+                    self.route(file, item, native, diagnostics);
                 }
                 return;
             }
+        }
+        if format == Format::List {
+            let items = match value_of(&root, "items").map(|items| &items.kind) {
+                Some(NodeKind::Sequence(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            for item in items {
+                self.route(file, item, native, diagnostics);
+            }
+            return;
         }
         let document = Document {
             file: file.to_owned(),
@@ -55,7 +79,13 @@ impl Foreign {
             Format::Native => native.push(document),
             Format::OpenSlo => self.openslo.push(document),
             Format::Sloth => self.sloth.push(document),
-            Format::Empty => {}
+            Format::Empty | Format::List => {}
+            Format::Other(what) => diagnostics.warning(
+                file,
+                document.root.position,
+                format!("{what} is not an SLO document; skipped"),
+                None,
+            ),
         }
     }
 }
@@ -64,24 +94,66 @@ fn format_of(root: &Node) -> Format {
     if root.is_null() {
         return Format::Empty;
     }
-    let NodeKind::Mapping(entries) = &root.kind else {
+    if !matches!(root.kind, NodeKind::Mapping(_)) {
         return Format::Native;
-    };
-    let value = |name: &str| {
-        entries
-            .iter()
-            .find(|(key, _)| key.name == name)
-            .and_then(|(_, value)| value.scalar())
-    };
+    }
+    let value = |name: &str| value_of(root, name).and_then(Node::scalar);
+    let kind = value("kind");
+    let items = value_of(root, "items").map(|items| &items.kind);
+    if kind.is_some_and(|kind| kind.ends_with("List"))
+        && matches!(items, Some(NodeKind::Sequence(_)))
+    {
+        return Format::List;
+    }
     match value("apiVersion") {
         Some(version) if version.starts_with("openslo/") || version.starts_with("openslo.com/") => {
             Format::OpenSlo
         }
         Some(version) if version.starts_with("sloth.slok.dev/") => Format::Sloth,
+        // Every Kubernetes object names its kind; without one, `apiVersion: v1` is more
+        // likely a slip for `nines/v1`, which the native decoder reports.
+        Some(version) if kind.is_some() && is_other_api(version) => Format::Other(format!(
+            "`{}` of `apiVersion: {version}`",
+            kind.unwrap_or_default()
+        )),
         Some(_) => Format::Native,
         None if value("version").is_some_and(|v| v.starts_with("prometheus/")) => Format::Sloth,
         None => Format::Native,
     }
+}
+
+fn value_of<'n>(root: &'n Node, name: &str) -> Option<&'n Node> {
+    match &root.kind {
+        NodeKind::Mapping(entries) => entries
+            .iter()
+            .find(|(key, _)| key.name == name)
+            .map(|(_, value)| value),
+        _ => None,
+    }
+}
+
+/// The API groups of Kubernetes itself that have no dot in their name.
+const CORE_GROUPS: [&str; 5] = ["apps", "batch", "autoscaling", "policy", "extensions"];
+
+/// True for the version of an API that is clearly not an SLO spec: Kubernetes' core `v1`,
+/// its groups (`apps/v1`), and groups named by a domain (`kustomize.config.k8s.io/v1beta1`).
+/// A version that could be a misspelt SLO format (`nines/v2`, `openslo/v3`, `nine/v1`) is
+/// not one, so that its decoder reports it.
+fn is_other_api(version: &str) -> bool {
+    let is_version = |text: &str| {
+        text.strip_prefix('v').is_some_and(|rest| {
+            rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+    };
+    let Some((group, version)) = version.split_once('/') else {
+        return is_version(version);
+    };
+    let lower = group.to_ascii_lowercase();
+    let like_slo = ["nines", "slo", "sloth"]
+        .iter()
+        .any(|word| lower.contains(word));
+    is_version(version) && !like_slo && (group.contains('.') || CORE_GROUPS.contains(&group))
 }
 
 /// Imported documents as `nines/v1` nodes, ready for the native decoder.
@@ -110,6 +182,69 @@ impl Translation {
             }
         };
         &mut self.services[index]
+    }
+
+    /// Adds the services of another format. A service both formats define is one service
+    /// with the SLOs and sources of both: its labels are joined, and where both give one label
+    /// different values, the value already here is kept, with a warning where the other is.
+    pub(crate) fn merge(&mut self, services: Vec<ServiceNodes>, diagnostics: &mut Diagnostics) {
+        for other in services {
+            let Some(service) = self.services.iter_mut().find(|s| s.name == other.name) else {
+                self.services.push(other);
+                continue;
+            };
+            let cx = &mut Context {
+                file: &other.file,
+                diagnostics: &mut *diagnostics,
+            };
+            merge_labels(cx, service, &other.node);
+            service.sources.extend(other.sources);
+            service.slos.extend(other.slos);
+        }
+    }
+}
+
+/// Joins the labels of `other`, a service node of another format, into `service`'s.
+fn merge_labels(cx: &mut Context<'_>, service: &mut ServiceNodes, other: &Node) {
+    let Some(labels) = value_of(other, "labels") else {
+        return;
+    };
+    let (file, name) = (service.file.clone(), service.name.clone());
+    let NodeKind::Mapping(entries) = &mut service.node.kind else {
+        return;
+    };
+    let Some((_, kept)) = entries.iter_mut().find(|(key, _)| key.name == "labels") else {
+        entries.push((
+            Key {
+                name: "labels".to_owned(),
+                position: labels.position,
+            },
+            labels.clone(),
+        ));
+        return;
+    };
+    let (NodeKind::Mapping(kept), NodeKind::Mapping(added)) = (&mut kept.kind, &labels.kind) else {
+        return;
+    };
+    for (key, value) in added {
+        match kept.iter().find(|(k, _)| k.name == key.name) {
+            None => kept.push((key.clone(), value.clone())),
+            Some((_, first)) if first.scalar() != value.scalar() => cx.warning(
+                value.position,
+                format!(
+                    "label `{}` of service `{name}` is not kept: the service is also defined \
+                     at {}:{}:{}, with `{}: {}`",
+                    key.name,
+                    file.display(),
+                    first.position.line,
+                    first.position.column,
+                    key.name,
+                    first.scalar().unwrap_or_default()
+                ),
+                Some("give the label one value in both files".to_owned()),
+            ),
+            Some(_) => {}
+        }
     }
 }
 
@@ -333,6 +468,37 @@ fn expressions_compile(
         }
     }
     ok
+}
+
+/// Warns at the first of `queries` whose result is split into groups (`by (namespace)`):
+/// nines measures one SLI per SLO, so the groups are summed into one, and a group that fails
+/// alone is diluted by the others.
+pub(crate) fn warn_grouping(cx: &mut Context<'_>, queries: &[&Node]) {
+    let grouped = queries.iter().find_map(|node| {
+        let clause = shape::grouping(node.scalar()?)?;
+        Some((node.position, clause))
+    });
+    let Some((at, clause)) = grouped else {
+        return;
+    };
+    let hint = match clause.strip_prefix("by (") {
+        Some(labels) => format!(
+            "write one SLO per group, each selecting its own {}, or leave out the grouping \
+             to measure them as one",
+            labels.trim_end_matches(')')
+        ),
+        None => "write one SLO per group, each selecting its own labels, or leave out the \
+                 grouping to measure them as one"
+            .to_owned(),
+    };
+    cx.warning(
+        at,
+        format!(
+            "the query is grouped `{clause}`, but nines measures one SLI per SLO: the groups \
+             are summed into one, and a group that fails alone is diluted by the others"
+        ),
+        Some(hint),
+    );
 }
 
 /// Reports that `field` is not kept, and why.

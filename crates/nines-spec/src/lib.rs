@@ -5,7 +5,8 @@
 //! [`load`] reads files and directories, checks everything it can, and returns both the
 //! [`Catalog`] of what was valid and every problem found, so that one run reports them all.
 //! Documents are told apart by their version key (`apiVersion`, or Sloth's `version`), so the
-//! formats may be mixed freely in one load.
+//! formats may be mixed freely in one load; documents of other Kubernetes APIs in the same
+//! manifest are skipped with a warning, and the items of a Kubernetes `List` are read.
 
 mod alerting;
 mod decode;
@@ -39,6 +40,10 @@ pub struct Loaded {
     pub criteria: BTreeMap<String, String>,
     /// Every problem, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Warnings about what sound specs mean for the commands that run them, such as an SLO
+    /// that only the generated rules measure; `nines validate` shows them with the
+    /// problems. Sorted by file and position.
+    pub notes: Vec<Diagnostic>,
     /// The files read.
     pub files: Vec<PathBuf>,
 }
@@ -77,6 +82,10 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
             );
         }
     }
+    // A file reached twice (`specs/` and `specs/api.yaml`) is read once, so that its services
+    // are not defined twice and its diagnostics not shown twice.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     let texts: Vec<(PathBuf, String)> = files
         .iter()
         .filter_map(|file| match std::fs::read_to_string(file) {
@@ -115,7 +124,7 @@ fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Load
             ),
             Ok(roots) => {
                 for root in roots {
-                    foreign.route(file, root, &mut documents);
+                    foreign.route(file, root, &mut documents, &mut diagnostics);
                 }
             }
             Err(error) => diagnostics.error_hint(
@@ -127,11 +136,11 @@ fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Load
         }
     }
 
-    // Translate the other formats into native nodes; their criteria join the native ones.
+    // Translate the other formats into native nodes; a service both define is merged, and
+    // their criteria join the native ones.
     let mut translation = openslo::translate(&foreign.openslo, &mut diagnostics);
-    translation
-        .services
-        .extend(sloth::translate(&foreign.sloth, &mut diagnostics));
+    let sloth = sloth::translate(&foreign.sloth, &mut diagnostics);
+    translation.merge(sloth, &mut diagnostics);
     let mut criteria = native::collect_criteria(&documents, &mut diagnostics);
     import::add_criteria(&mut criteria, &translation.criteria, &mut diagnostics);
     native::check_cycles(&criteria, &mut diagnostics);
@@ -146,6 +155,7 @@ fn load_texts(texts: &[(PathBuf, String)], mut diagnostics: Diagnostics) -> Load
     Loaded {
         catalog,
         criteria: texts_by_name,
+        notes: diagnostics.sorted_notes(),
         diagnostics: diagnostics.into_sorted(),
         files: texts.iter().map(|(file, _)| file.clone()).collect(),
     }

@@ -36,7 +36,7 @@ use crate::decode::{
 use crate::diagnostic::Diagnostics;
 use crate::expr::{self, Scope};
 use crate::node::{Node, Position};
-use crate::sources;
+use crate::{promql, sources};
 
 /// The API version this module reads.
 pub const API_VERSION: &str = "nines/v1";
@@ -244,12 +244,16 @@ pub(crate) fn build_services(
     } in imported
     {
         if let Some((first, at)) = positions.get(&service.name) {
+            // Sloth and OpenSLO services of one name are merged before this; a `nines/v1`
+            // service is not, so that all it is stays in the file that defines it.
             diagnostics.error_hint(
                 &file,
                 position,
                 format!("service `{}` is defined twice", service.name),
                 format!(
-                    "it is first defined at {}:{}:{}",
+                    "it is first defined at {}:{}:{}; the SLOs of a `{API_VERSION}` service \
+                     come from its own file, so write these there (`nines convert` writes them \
+                     as `{API_VERSION}`)",
                     first.display(),
                     at.line,
                     at.column
@@ -404,6 +408,16 @@ pub(crate) fn decode_service(
                 service.slos.push(slo);
             }
         }
+    }
+    // The service's labels go on the rules of its SLOs measured by Prometheus.
+    let by_prometheus = |slo: &Node| {
+        map_value(slo, "sli").is_some_and(|sli| map_value(sli, "prometheus").is_some())
+    };
+    let slos = map.get("slos").map(|node| &node.kind);
+    if let Some(crate::node::NodeKind::Sequence(slos)) = slos
+        && slos.iter().any(by_prometheus)
+    {
+        promql::check_rule_labels(cx, map.get("labels"), "service");
     }
     Some(service)
 }
@@ -715,6 +729,9 @@ fn decode_slo_with(
         }),
         _ => None,
     };
+    if prometheus.is_some() {
+        promql::check_rule_labels(cx, map.get("labels"), "SLO");
+    }
     let exclusions = map
         .get("exclusions")
         .map(|n| decode_exclusions(cx, n, source.is_some().then_some(&scope)))
@@ -981,7 +998,7 @@ pub(crate) fn require_window(
     key: &str,
     query: &str,
 ) -> Option<()> {
-    if query.contains(PromSli::WINDOW) {
+    if promql::normalise_window(query).contains(PromSli::WINDOW) {
         return Some(());
     }
     let window = PromSli::WINDOW;
@@ -1000,10 +1017,17 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
     let query = |cx: &mut Context<'_>, key: &str| -> Option<String> {
         let node = map.get(key)?;
         let text = text(cx, node, &format!("`{key}`"))?.trim();
-        if key != "histogram" {
-            require_window(cx, node, key, text)?;
+        if key == "histogram" {
+            return Some(text.to_owned());
         }
-        Some(text.to_owned())
+        let text = promql::normalise_window(text).into_owned();
+        require_window(cx, node, key, &text)?;
+        promql::check_syntax(cx, node, &text)?;
+        Some(text)
+    };
+    let total = |cx: &mut Context<'_>| {
+        map.require(cx, "total", "a Prometheus SLI")?;
+        query(cx, "total")
     };
     let sli = match (
         map.has("errors"),
@@ -1011,21 +1035,30 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
         map.has("error_ratio"),
         map.has("histogram"),
     ) {
-        (true, false, false, false) => PromSli::ErrorsTotal {
-            errors: query(cx, "errors")?,
-            total: map
-                .require(cx, "total", "a Prometheus SLI")
-                .and(query(cx, "total"))?,
-        },
-        (false, true, false, false) => PromSli::GoodTotal {
-            good: query(cx, "good")?,
-            total: map
-                .require(cx, "total", "a Prometheus SLI")
-                .and(query(cx, "total"))?,
-        },
-        (false, false, true, false) => PromSli::ErrorRatio {
-            query: query(cx, "error_ratio")?,
-        },
+        // Both queries are checked before either failure returns, to report all at once.
+        (true, false, false, false) => {
+            let errors = query(cx, "errors");
+            let total = total(cx);
+            PromSli::ErrorsTotal {
+                errors: errors?,
+                total: total?,
+            }
+        }
+        (false, true, false, false) => {
+            let good = query(cx, "good");
+            let total = total(cx);
+            PromSli::GoodTotal {
+                good: good?,
+                total: total?,
+            }
+        }
+        (false, false, true, false) => {
+            let sli = PromSli::ErrorRatio {
+                query: query(cx, "error_ratio")?,
+            };
+            promql::note_rules_only(cx, map.get("error_ratio").unwrap_or(node));
+            sli
+        }
         (false, false, false, true) => {
             let threshold = map.require(cx, "threshold", "a histogram SLI")?;
             let at = threshold.position;
@@ -1039,7 +1072,7 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
                 cx.error(at, "the threshold must be a positive number of seconds");
                 return None;
             }
-            PromSli::Latency {
+            let sli = PromSli::Latency {
                 metric: query(cx, "histogram")?,
                 selector: map
                     .get("selector")
@@ -1047,7 +1080,10 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
                     .unwrap_or_default()
                     .to_owned(),
                 threshold,
-            }
+            };
+            let at = map.get("selector").or(map.get("histogram")).unwrap_or(node);
+            promql::check_histogram(cx, at, &sli)?;
+            sli
         }
         _ => {
             cx.error_hint(

@@ -170,8 +170,8 @@ fn translate_data_source(
 }
 
 /// Warns about what the metadata holds that nines does not keep: a display name other than
-/// the name, labels of objects other than services and SLOs, and annotations other than
-/// `consumed`.
+/// the name (even one that differs only in case and spaces, since that is what is lost),
+/// labels of objects other than services and SLOs, and annotations other than `consumed`.
 fn notes(cx: &mut Context<'_>, object: &Object<'_>, name: &str, consumed: &[&str]) {
     if let Some(labels) = object.metadata.labels {
         if !matches!(object.kind, Kind::Service | Kind::Slo) {
@@ -179,12 +179,9 @@ fn notes(cx: &mut Context<'_>, object: &Object<'_>, name: &str, consumed: &[&str
             import::not_kept(cx, labels.position, "metadata.labels", why);
         }
     }
-    if let Some(display) = object.metadata.display_name {
-        let shown = display.scalar().unwrap_or_default();
-        if !same_words(shown, name) && !same_words(shown, &object.name) {
-            let why = "nines shows names as they are";
-            import::not_kept(cx, display.position, "metadata.displayName", why);
-        }
+    if let Some(display) = display_name(object, name) {
+        let why = "nines shows names as they are";
+        import::not_kept(cx, display.position, "metadata.displayName", why);
     }
     let dropped: Vec<&str> = object
         .metadata
@@ -211,6 +208,13 @@ fn notes(cx: &mut Context<'_>, object: &Object<'_>, name: &str, consumed: &[&str
         "nines has no annotations"
     };
     import::not_kept(cx, first.position, &field, why);
+}
+
+/// The object's display name, unless it is the name itself.
+fn display_name<'d>(object: &Object<'d>, name: &str) -> Option<&'d Node> {
+    let display = object.metadata.display_name?;
+    let shown = display.scalar().unwrap_or_default().trim();
+    (shown != name && shown != object.name).then_some(display)
 }
 
 /// True when `a` and `b` differ only in case and separators (`Checkout API`, `checkout-api`).

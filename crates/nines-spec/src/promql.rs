@@ -1,12 +1,167 @@
-//! Putting the SLO's lookback into PromQL queries written for other tools.
+//! Putting the SLO's lookback into PromQL queries written for other tools, and checking what
+//! of a spec ends up in Prometheus: the queries' syntax, and the labels of the rules.
 //!
 //! nines evaluates a Prometheus SLI over many lookbacks, so every range in its queries is the
-//! placeholder `{{.window}}`, as Sloth writes them. OpenSLO queries come with a fixed range
-//! (`rate(x[5m])`) or with none at all (the tool sums instant samples over time). A fixed range
-//! is replaced by the placeholder; a missing one is inserted only where the query is a single
-//! selector, summed or not, because only there the place of the range is beyond doubt.
+//! placeholder `{{.window}}`, as Sloth writes them (`{{ .window }}` is the same Go template
+//! and reads alike). OpenSLO queries come with a fixed range (`rate(x[5m])`) or with none at
+//! all (the tool sums instant samples over time). A fixed range is replaced by the
+//! placeholder; a missing one is inserted only where the query is a single selector, summed or
+//! not, because only there the place of the range is beyond doubt.
 
+use std::borrow::Cow;
+
+use nines_core::conventions::prometheus_rules as names;
 use nines_core::slo::PromSli;
+
+use crate::decode::Context;
+use crate::node::{Node, NodeKind};
+
+/// What stands in for the placeholder when a query's syntax is checked.
+const CHECKED_RANGE: &str = "5m";
+
+/// Checks the syntax of the PromQL `query`; an error at `node` with the parser's message
+/// otherwise. The message names no key: an imported query stood under another one.
+pub(crate) fn check_syntax(cx: &mut Context<'_>, node: &Node, query: &str) -> Option<()> {
+    let Some(message) = syntax_error(query) else {
+        return Some(());
+    };
+    cx.error_hint(
+        node.position,
+        format!("this query is not valid PromQL: {message}"),
+        format!(
+            "nines reads it with {} set to {CHECKED_RANGE}; check the brackets, braces and \
+             quotes",
+            PromSli::WINDOW
+        ),
+    );
+    None
+}
+
+/// Checks that a histogram SLI's bucket series and selector read as a PromQL selector; an
+/// error at `node` otherwise.
+pub(crate) fn check_histogram(cx: &mut Context<'_>, node: &Node, sli: &PromSli) -> Option<()> {
+    let PromSli::Latency {
+        metric, selector, ..
+    } = sli
+    else {
+        return Some(());
+    };
+    let buckets = format!("{}_bucket{{{}}}", metric.trim(), selector.trim());
+    let Some(message) = syntax_error(&buckets) else {
+        return Some(());
+    };
+    cx.error_hint(
+        node.position,
+        format!("`{buckets}` is not a valid PromQL selector: {message}"),
+        "`histogram` is a metric name without `_bucket`, `selector` label matchers such as \
+         job=\"api\"",
+    );
+    None
+}
+
+/// Checks that the labels under `node`, those of an SLO measured by Prometheus or of its
+/// service (`of`), can label the generated rules: Prometheus label names, and none of those
+/// the rules set themselves. Every offending label is an error at its key.
+pub(crate) fn check_rule_labels(cx: &mut Context<'_>, node: Option<&Node>, of: &str) {
+    let Some(NodeKind::Mapping(entries)) = node.map(|node| &node.kind) else {
+        return;
+    };
+    for (key, _) in entries {
+        let name = key.name.as_str();
+        if !names::is_label_name(name) {
+            cx.error_hint(
+                key.position,
+                format!(
+                    "the {of} label `{name}` is not a Prometheus label name, and the rules of \
+                     `nines generate prometheus` carry it"
+                ),
+                format!(
+                    "label names are letters, digits and underscores, not starting with a \
+                     digit or `__`, such as `{}`",
+                    label_name_like(name)
+                ),
+            );
+        } else if names::is_reserved_label(name) {
+            cx.error_hint(
+                key.position,
+                format!("the {of} label `{name}` is set by the generated rules themselves"),
+                format!(
+                    "rename it; `sloth_*`, {} are taken",
+                    names::RESERVED_LABELS
+                        .map(|label| format!("`{label}`"))
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// A label name close to `name`: other characters as `_`, no leading `_`, and `label_` before
+/// a leading digit.
+fn label_name_like(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    out = out.trim_start_matches('_').to_owned();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "label_");
+    }
+    out
+}
+
+/// Notes at `node`, for `nines validate`, that an error-ratio SLI gives no event counts, so
+/// only the generated rules measure it.
+pub(crate) fn note_rules_only(cx: &mut Context<'_>, node: &Node) {
+    cx.note(
+        node.position,
+        "an error-ratio SLI is measured only by the rules of `nines generate prometheus`; \
+         `nines report --prometheus` needs event counts and reports it as no data",
+        "to measure it with `nines report` too, write it as `errors` (or `good`) and `total` \
+         queries"
+            .to_owned(),
+    );
+}
+
+/// The query with every spelling of the placeholder that Go templates read alike
+/// (`{{ .window }}`, `{{.window  }}`) written as [`PromSli::WINDOW`].
+pub(crate) fn normalise_window(query: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut rest = query;
+    let mut changed = false;
+    while let Some(open) = rest.find("{{") {
+        let inner = &rest[open + 2..];
+        let placeholder = inner
+            .trim_start()
+            .strip_prefix(".window")
+            .map(str::trim_start)
+            .and_then(|after| after.strip_prefix("}}"));
+        match placeholder {
+            Some(after) => {
+                out.push_str(&rest[..open]);
+                out.push_str(PromSli::WINDOW);
+                changed |= rest.len() - after.len() - open != PromSli::WINDOW.len();
+                rest = after;
+            }
+            None => {
+                out.push_str(&rest[..open + 2]);
+                rest = inner;
+            }
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(query);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The PromQL parser's complaint about `query`, with the placeholder set to a range; none
+/// when it parses.
+pub(crate) fn syntax_error(query: &str) -> Option<String> {
+    let text = query.replace(PromSli::WINDOW, CHECKED_RANGE);
+    promql_parser::parser::parse(&text).err()
+}
 
 /// A query with the placeholder in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +221,8 @@ impl std::fmt::Display for WindowError {
 /// Puts [`PromSli::WINDOW`] where `query`'s range goes. `counter` tells whether the series
 /// are counters (wrapped in `rate`) or gauges of per-interval counts (`sum_over_time`).
 pub(crate) fn with_window(query: &str, counter: bool) -> Result<Windowed, WindowError> {
-    let query = query.trim();
+    let query = normalise_window(query.trim());
+    let query = query.as_ref();
     if query.contains(PromSli::WINDOW) {
         return Ok(Windowed::AsWritten(query.to_owned()));
     }
@@ -106,7 +262,8 @@ pub(crate) fn with_window(query: &str, counter: bool) -> Result<Windowed, Window
 /// Like [`with_window`], for a query that gives a ratio: one without a range is averaged over
 /// the lookback by a subquery, since a ratio cannot be summed.
 pub(crate) fn ratio_with_window(query: &str) -> Result<Windowed, WindowError> {
-    let query = query.trim();
+    let query = normalise_window(query.trim());
+    let query = query.as_ref();
     if !query.contains(PromSli::WINDOW) && brackets(query).is_empty() {
         let averaged = format!("avg_over_time(({query})[{}:])", PromSli::WINDOW);
         return Ok(Windowed::Inserted(averaged));
@@ -249,6 +406,73 @@ mod tests {
 
     fn windowed(query: &str) -> String {
         with_window(query, true).unwrap().query().to_owned()
+    }
+
+    #[test]
+    fn spaced_placeholders_are_read_alike() {
+        assert_eq!(
+            normalise_window("rate(x[{{ .window }}]) / rate(y[{{.window  }}])"),
+            "rate(x[{{.window}}]) / rate(y[{{.window}}])"
+        );
+        assert!(matches!(
+            normalise_window("rate(x[{{.window}}])"),
+            Cow::Borrowed(_)
+        ));
+        // Other templates, and text that only looks like one, are left as they are.
+        assert_eq!(
+            normalise_window(r#"x{a="{{ .other }}"}[{{ .windows }}]"#),
+            r#"x{a="{{ .other }}"}[{{ .windows }}]"#
+        );
+        assert_eq!(
+            with_window("sum(rate(x[{{ .window }}]))", true),
+            Ok(Windowed::AsWritten("sum(rate(x[{{.window}}]))".into()))
+        );
+    }
+
+    #[test]
+    fn syntax_is_checked_with_the_placeholder_set() {
+        assert_eq!(syntax_error("sum(rate(e[{{.window}}]))"), None);
+        assert_eq!(
+            syntax_error("sum(rate(e[{{.window}}])) or on() vector(0)"),
+            None
+        );
+        assert_eq!(
+            syntax_error("avg_over_time((sum(x) / sum(y))[{{.window}}:])"),
+            None
+        );
+        assert!(syntax_error("sum(rate(e[{{.window}}])").is_some());
+        assert!(syntax_error("sum(rate(e{code=~\"5..\"[{{.window}}]))").is_some());
+    }
+
+    #[test]
+    fn sloth_queries_are_checked_where_they_are_written() {
+        let loaded = crate::load_str(
+            "sloth.yaml",
+            "version: prometheus/v1\nservice: api\nslos:\n  - name: ok\n    objective: 99.9\n    \
+             sli:\n      events:\n        error_query: sum(rate(e[{{.window}}])\n        \
+             total_query: sum(rate(t[{{ .window }}]))\n",
+        );
+        let problems: Vec<String> = loaded.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "error: sloth.yaml:8:22: this query is not valid PromQL: unclosed left parenthesis\n  \
+              hint: nines reads it with {{.window}} set to 5m; check the brackets, braces and \
+              quotes"
+            ]
+        );
+        let fixed = crate::load_str(
+            "sloth.yaml",
+            "version: prometheus/v1\nservice: api\nslos:\n  - name: ok\n    objective: 99.9\n    \
+             sli:\n      events:\n        error_query: sum(rate(e[{{.window}}]))\n        \
+             total_query: sum(rate(t[{{ .window }}]))\n",
+        );
+        assert!(fixed.diagnostics.is_empty(), "{:?}", fixed.diagnostics);
+        let slo = &fixed.catalog.services[0].slos[0];
+        let nines_core::slo::Sli::Prometheus(PromSli::ErrorsTotal { total, .. }) = &slo.sli else {
+            panic!("{:?}", slo.sli);
+        };
+        assert_eq!(total, "sum(rate(t[{{.window}}]))");
     }
 
     #[test]

@@ -94,7 +94,8 @@ fn translate_document(cx: &mut Context<'_>, root: &Node, translation: &mut impor
 
 /// The `spec` of a `PrometheusServiceLevel` resource.
 fn resource_spec<'n>(cx: &mut Context<'_>, root: &'n Node) -> Option<Map<'n>> {
-    let keys = ["apiVersion", "kind", "metadata", "spec"];
+    // `status` is what the cluster says of the resource, as `kubectl get -o yaml` shows it.
+    let keys = ["apiVersion", "kind", "metadata", "spec", "status"];
     let top = mapping(cx, root, "a Sloth resource", &keys)?;
     let version = top.get("apiVersion").and_then(Node::scalar);
     if version != Some("sloth.slok.dev/v1") {
@@ -127,17 +128,56 @@ fn resource_spec<'n>(cx: &mut Context<'_>, root: &'n Node) -> Option<Map<'n>> {
     mapping(cx, spec, "the spec", &["service", "labels", "slos"])
 }
 
-/// The resource's own labels and annotations are Kubernetes', not the SLOs'.
+/// The metadata a Kubernetes cluster sets on a resource, which `kubectl get -o yaml` shows:
+/// nothing of the SLOs.
+const SERVER_METADATA: [&str; 11] = [
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+    "finalizers",
+    "ownerReferences",
+    "generateName",
+];
+
+/// The resource's own namespace, labels and annotations are Kubernetes', not the SLOs'; the
+/// `PrometheusRule` that `nines generate prometheus --operator` writes gets its namespace and
+/// labels from flags.
 fn resource_metadata(cx: &mut Context<'_>, node: &Node) {
-    let keys = ["name", "namespace", "labels", "annotations"];
+    let mut keys = vec!["name", "namespace", "labels", "annotations"];
+    keys.extend(SERVER_METADATA);
     let Some(metadata) = mapping(cx, node, "the metadata", &keys) else {
         return;
     };
-    for key in ["labels", "annotations"] {
+    let flags = [
+        ("namespace", "--namespace NS", ""),
+        (
+            "labels",
+            "--label KEY=VALUE",
+            "; SLO labels go under `spec.labels`",
+        ),
+    ];
+    for (key, flag, more) in flags {
         if let Some(value) = metadata.get(key) {
-            let why = "they belong to the Kubernetes resource; SLO labels go under `spec.labels`";
-            import::not_kept(cx, value.position, &format!("metadata.{key}"), why);
+            cx.warning(
+                value.position,
+                format!(
+                    "`metadata.{key}` is not kept: it belongs to the Kubernetes resource, and the \
+                     PrometheusRule that nines generates does not carry it"
+                ),
+                Some(format!(
+                    "give it with `nines generate prometheus --operator {flag}`{more}"
+                )),
+            );
         }
+    }
+    if let Some(value) = metadata.get("annotations") {
+        let why = "they belong to the Kubernetes resource";
+        import::not_kept(cx, value.position, "metadata.annotations", why);
     }
 }
 
@@ -157,7 +197,8 @@ fn translate_spec(
     if let Some(labels) = spec.get("labels") {
         entries.push(("labels", labels.clone()));
     }
-    let node = import::mapping(spec.node.position, entries);
+    // The service is where its name is, so that a clash with another format points there.
+    let node = import::mapping(name_node.position, entries);
     let service = translation.service(name, cx.file, node);
     let Some(slos) = spec.get("slos") else {
         return;
@@ -218,11 +259,15 @@ fn translate_sli(cx: &mut Context<'_>, node: &Node, dialect: &Dialect) -> Option
             let events = mapping(cx, events, "`sli.events`", &keys)?;
             let errors = query(cx, &events, dialect.error_query);
             let total = query(cx, &events, dialect.total_query);
-            vec![("errors", errors?), ("total", total?)]
+            let (errors, total) = (errors?, total?);
+            import::warn_grouping(cx, &[&errors, &total]);
+            vec![("errors", errors), ("total", total)]
         }
         (None, Some(raw), None) => {
             let raw = mapping(cx, raw, "`sli.raw`", &[dialect.error_ratio_query])?;
-            vec![("error_ratio", query(cx, &raw, dialect.error_ratio_query)?)]
+            let ratio = query(cx, &raw, dialect.error_ratio_query)?;
+            import::warn_grouping(cx, &[&ratio]);
+            vec![("error_ratio", ratio)]
         }
         (None, None, Some(plugin)) => {
             plugin_unsupported(cx, plugin);

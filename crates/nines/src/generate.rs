@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use nines_core::duration::Duration;
-use nines_prom::{GenerateError, Options, RuleSet};
+use nines_prom::{GenerateError, Options, Resource, RuleSet};
 
 use crate::Outcome;
 use crate::failure::Hinted;
@@ -36,6 +36,13 @@ struct PrometheusArgs {
     /// Write a prometheus-operator PrometheusRule resource instead of a plain rule file.
     #[arg(long)]
     operator: bool,
+    /// The Kubernetes namespace of the PrometheusRule.
+    #[arg(long, value_name = "NS", requires = "operator")]
+    namespace: Option<String>,
+    /// A label of the PrometheusRule, such as prometheus=k8s for the operator's ruleSelector;
+    /// repeat for several.
+    #[arg(long = "label", value_name = "KEY=VALUE", requires = "operator")]
+    labels: Vec<String>,
     /// File to write [default: stdout].
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -58,7 +65,8 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Outcome> {
 }
 
 fn prometheus(args: &PrometheusArgs) -> anyhow::Result<Outcome> {
-    // Specs first: nothing is written from specs with errors.
+    // Flags and specs first: nothing is written from specs with errors.
+    let resource = resource(args)?;
     let loaded = nines_spec::load(&args.specs);
     print_diagnostics(&loaded)?;
     if loaded.has_errors() {
@@ -79,12 +87,89 @@ fn prometheus(args: &PrometheusArgs) -> anyhow::Result<Outcome> {
 
     // Write the file.
     let text = if args.operator {
-        rules.to_prometheus_rule()
+        rules.to_prometheus_rule(&resource)
     } else {
         rules.to_rule_file()
     };
     write(args.output.as_ref(), &text)?;
     Ok(Outcome::Ok)
+}
+
+/// The namespace and labels of the PrometheusRule, checked as Kubernetes checks them.
+fn resource(args: &PrometheusArgs) -> anyhow::Result<Resource> {
+    if let Some(namespace) = &args.namespace
+        && !is_dns_label(namespace)
+    {
+        return Err(Hinted::error(
+            format!("--namespace `{namespace}` is not a Kubernetes namespace name"),
+            "lower-case letters, digits and `-`, at most 63, starting and ending with a letter \
+             or digit",
+        ));
+    }
+    let mut labels = nines_prom::Labels::new();
+    for label in &args.labels {
+        let (key, value) = parse_label(label)?;
+        labels.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(Resource {
+        namespace: args.namespace.clone(),
+        labels,
+    })
+}
+
+/// `KEY=VALUE`, with a key and value Kubernetes accepts as a label.
+fn parse_label(label: &str) -> anyhow::Result<(&str, &str)> {
+    let Some((key, value)) = label.split_once('=') else {
+        return Err(Hinted::error(
+            format!("--label `{label}` has no value"),
+            "write KEY=VALUE, such as --label prometheus=k8s",
+        ));
+    };
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok =
+        prefix.is_none_or(|prefix| prefix.len() <= 253 && prefix.split('.').all(is_dns_label));
+    if !prefix_ok || !is_label_text(name) || name.is_empty() {
+        return Err(Hinted::error(
+            format!("--label `{label}`: `{key}` is not a Kubernetes label key"),
+            "a name of at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a \
+             letter or digit, after an optional DNS prefix and `/`, such as \
+             app.kubernetes.io/part-of",
+        ));
+    }
+    if !is_label_text(value) {
+        return Err(Hinted::error(
+            format!("--label `{label}`: `{value}` is not a Kubernetes label value"),
+            "at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or \
+             digit, or nothing",
+        ));
+    }
+    Ok((key, value))
+}
+
+/// A DNS label (RFC 1123), as Kubernetes names namespaces.
+fn is_dns_label(text: &str) -> bool {
+    let inner = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !text.is_empty()
+        && text.len() <= 63
+        && text.bytes().all(inner)
+        && text.as_bytes().first().is_some_and(edge)
+        && text.as_bytes().last().is_some_and(edge)
+}
+
+/// A Kubernetes label name or value: empty, or up to 63 alphanumerics, `-`, `_` and `.`,
+/// alphanumeric at both ends.
+fn is_label_text(text: &str) -> bool {
+    let inner = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let edge = |b: &u8| b.is_ascii_alphanumeric();
+    text.is_empty()
+        || (text.len() <= 63
+            && text.bytes().all(inner)
+            && text.as_bytes().first().is_some_and(edge)
+            && text.as_bytes().last().is_some_and(edge))
 }
 
 fn hinted(error: GenerateError) -> anyhow::Error {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use nines_spec::{Loaded, Severity};
+use nines_spec::{Diagnostic, Loaded, Severity};
 
 use crate::Outcome;
 
@@ -20,15 +20,20 @@ pub(crate) struct ValidateArgs {
 
 /// Runs `nines validate`.
 pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<Outcome> {
+    // The problems, and the notes on what the specs mean for other commands, in file order.
     let loaded = nines_spec::load(&args.paths);
-    print_diagnostics(&loaded)?;
+    let mut all: Vec<&Diagnostic> = loaded.diagnostics.iter().chain(&loaded.notes).collect();
+    all.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in all {
+        writeln!(stderr, "{diagnostic}")?;
+    }
 
     let (errors, warnings) = (
         loaded.count(Severity::Error),
-        loaded.count(Severity::Warning),
+        loaded.count(Severity::Warning) + loaded.notes.len(),
     );
     let slos = loaded.catalog.slos().count();
-    let mut stderr = std::io::stderr().lock();
     writeln!(
         stderr,
         "{} file(s), {} service(s), {slos} SLO(s): {errors} error(s), {warnings} warning(s)",

@@ -133,7 +133,8 @@ fn refused_hint(status: u16) -> &'static str {
 }
 
 /// A bucket bound as Prometheus spells the infinite one.
-fn bound_text(bound: f64) -> String {
+/// A bucket bound as Prometheus writes it: `0.3`, `+Inf`.
+pub(crate) fn bound_text(bound: f64) -> String {
     if bound == f64::INFINITY {
         "+Inf".to_owned()
     } else {

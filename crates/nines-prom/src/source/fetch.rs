@@ -3,7 +3,9 @@
 //! into the minute slice that ends at `t`.
 //!
 //! Both queries of an SLO run at the same instants, and a minute gets counts only when both
-//! have a sample there: a missing sample is no data, never zero. Values that break
+//! have a sample there: a missing sample is no data, never zero. The one exception is the
+//! errors query, as in the generated rules: error series often appear only with the first
+//! error, so a minute with a total and no errors sample has no errors. Values that break
 //! `0 <= good <= valid` are clamped and reported as warnings, never dropped silently.
 
 use std::collections::BTreeMap;
@@ -133,8 +135,7 @@ impl fmt::Display for Warning {
             } => write!(
                 f,
                 "{minutes} minute(s) between {} and {} have a sample of one query but none of \
-                 the {missing} query, and count as no data; if the {missing} series exist only \
-                 once such events happen, append `or vector(0)` to that query",
+                 the {missing} query, and count as no data",
                 time(*first_ms),
                 time(*last_ms)
             ),
@@ -310,6 +311,11 @@ fn latency_pair(
             .map(|message| Warning::Server { message }),
     );
     let spellings = |bound: f64| {
+        // No bucket at all in the range is no data, as for any other query without series:
+        // the queries are run as the bound is usually written, and find nothing.
+        if bounds.data.is_empty() {
+            return Ok(vec![super::error::bound_text(bound)]);
+        }
         query::matching_bounds(&bounds.data, bound).map_err(|(below, above)| FetchError::NoBucket {
             series: series.clone(),
             bound,
@@ -362,6 +368,8 @@ fn combine(
     for at_ms in instants {
         let (part_value, total_value) = match (part.get(&at_ms), total.get(&at_ms)) {
             (Some(&p), Some(&t)) => (p, t),
+            // No error series yet: no errors, as the rules' `or on() vector(0)` says.
+            (None, Some(&t)) if role == Role::Errors => (0.0, t),
             (None, _) => {
                 one_sided.note(role, at_ms);
                 continue;
@@ -515,28 +523,76 @@ mod tests {
     fn a_sample_missing_on_one_side_is_no_data_and_warned() {
         let mut warnings = Vec::new();
         let series = combine(
-            Role::Errors,
-            &map(&[(2, 1.0)]),
+            Role::Good,
+            &map(&[(2, 9.0), (4, 5.0)]),
             &map(&[(1, 10.0), (2, 10.0), (3, 10.0)]),
             &mut warnings,
         );
-        // Minute 0 (instant 1) and minute 2 (instant 3) have no errors sample: no data.
-        assert_eq!(series.total.dense(0, 3)[0], Counts::default());
+        // Minute 0 (instant 1) and minute 2 (instant 3) have no good sample, minute 3
+        // (instant 4) no total: no data.
+        let dense = series.total.dense(0, 4);
+        assert_eq!(dense[0], Counts::default());
         assert_eq!(
-            series.total.dense(0, 3)[1],
+            dense[1],
             Counts {
                 valid: 10.0,
                 good: 9.0
             }
         );
-        assert_eq!(series.total.dense(0, 3)[2], Counts::default());
+        assert_eq!(dense[2], Counts::default());
+        assert_eq!(dense[3], Counts::default());
+        assert_eq!(
+            warnings,
+            vec![
+                Warning::OneSided {
+                    missing: Role::Good,
+                    minutes: 2,
+                    first_ms: MINUTE_MS,
+                    last_ms: 3 * MINUTE_MS,
+                },
+                Warning::OneSided {
+                    missing: Role::Total,
+                    minutes: 1,
+                    first_ms: 4 * MINUTE_MS,
+                    last_ms: 4 * MINUTE_MS,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_errors_sample_with_a_total_is_no_errors() {
+        let mut warnings = Vec::new();
+        let series = combine(
+            Role::Errors,
+            &map(&[(2, 1.0), (4, 2.0)]),
+            &map(&[(1, 10.0), (2, 10.0), (3, 10.0)]),
+            &mut warnings,
+        );
+        // Instants 1 and 3 have a total and no errors: 10 valid, all good, as the rules'
+        // `or on() vector(0)` counts them. Instant 4 has errors and no total: no data.
+        let dense = series.total.dense(0, 4);
+        let all_good = Counts {
+            valid: 10.0,
+            good: 10.0,
+        };
+        assert_eq!(dense[0], all_good);
+        assert_eq!(
+            dense[1],
+            Counts {
+                valid: 10.0,
+                good: 9.0
+            }
+        );
+        assert_eq!(dense[2], all_good);
+        assert_eq!(dense[3], Counts::default());
         assert_eq!(
             warnings,
             vec![Warning::OneSided {
-                missing: Role::Errors,
-                minutes: 2,
-                first_ms: MINUTE_MS,
-                last_ms: 3 * MINUTE_MS,
+                missing: Role::Total,
+                minutes: 1,
+                first_ms: 4 * MINUTE_MS,
+                last_ms: 4 * MINUTE_MS,
             }]
         );
     }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use nines_core::duration::Duration;
-use nines_prom::{Options, RuleSet};
+use nines_prom::{Options, Resource, RuleSet};
 
 use crate::tools::Tools;
 
@@ -84,7 +84,10 @@ fn the_example_gives_the_golden_rule_file_and_prometheus_rule() {
     let rules = generate(&[example("prometheus/slos.yaml")], &Options::default());
     assert_golden("example.rules.yaml", &rules.to_rule_file());
     let rules = generate(&[example("prometheus/slos.yaml")], &all_alerts());
-    assert_golden("example.operator.yaml", &rules.to_prometheus_rule());
+    assert_golden(
+        "example.operator.yaml",
+        &rules.to_prometheus_rule(&Resource::default()),
+    );
 }
 
 #[test]
@@ -108,7 +111,7 @@ fn what_the_rules_leave_out_is_noted() {
             "billing/weekly-short-lookbacks: a 1m lookback holds too few samples for rate() at \
              common scrape intervals; `rescale: factors` keeps the standard lookbacks",
             "skipped billing/slices: timeslices budgeting counts slices, which Prometheus rates \
-             cannot; `nines report` can",
+             cannot; `nines report --prometheus` can",
             "skipped billing/from-logs: measured from logs (source `access`); Prometheus rules \
              need a `prometheus` SLI",
         ]
@@ -120,7 +123,7 @@ fn what_the_rules_leave_out_is_noted() {
 fn the_prometheus_rule_holds_the_same_groups() {
     let rules = generate(&[data("slos.yaml")], &all_alerts());
     let file = rules.to_rule_file();
-    let resource = rules.to_prometheus_rule();
+    let resource = rules.to_prometheus_rule(&Resource::default());
     let groups = file.split_once("groups:\n").unwrap().1;
     let indented: String = groups
         .lines()
@@ -137,6 +140,34 @@ fn the_prometheus_rule_holds_the_same_groups() {
                          spec:\n  groups:\n";
     let body = resource.split_once('\n').unwrap().1;
     assert_eq!(body, format!("{expected_head}{indented}"));
+}
+
+/// The namespace and labels given for the resource are in its metadata; a label may replace
+/// the one saying who manages it.
+#[test]
+fn the_prometheus_rule_has_the_namespace_and_labels_given() {
+    let rules = generate(&[data("slos.yaml")], &Options::default());
+    let resource = Resource {
+        namespace: Some("monitoring".into()),
+        labels: [("prometheus", "k8s"), ("role", "alert-rules")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into(),
+    };
+    let text = rules.to_prometheus_rule(&resource);
+    let head = "metadata:\n  name: nines-shop\n  namespace: monitoring\n  labels:\n    \
+                app.kubernetes.io/managed-by: nines\n    prometheus: k8s\n    role: alert-rules\n\
+                spec:\n";
+    assert!(text.contains(head), "{text}");
+    let resource = Resource {
+        namespace: None,
+        labels: [("app.kubernetes.io/managed-by", "argocd")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into(),
+    };
+    let text = rules.to_prometheus_rule(&resource);
+    let head = "metadata:\n  name: nines-shop\n  labels:\n    \
+                app.kubernetes.io/managed-by: argocd\nspec:\n";
+    assert!(text.contains(head), "{text}");
 }
 
 /// promtool accepts every file nines generates: the golden specs with and without the optional
@@ -166,34 +197,115 @@ fn promtool_accepts_every_generated_rule_file() {
     }
 }
 
-/// The rules of one SLO with `labels` and `sli` (a YAML mapping on one line).
-fn generate_one(labels: &str, sli: &str) -> Result<RuleSet, nines_prom::GenerateError> {
+/// One SLO with `labels` and `sli` (a YAML mapping on one line), in a service labelled
+/// `service_labels`, loaded from `x.yaml`: the SLO's labels stand on line 8, the service's on
+/// line 11.
+fn load_one(service_labels: &str, labels: &str, sli: &str) -> nines_spec::Loaded {
     let spec = format!(
         "apiVersion: nines/v1\nservices:\n  - name: api\n    slos:\n      - name: x\n        \
          objective: 99\n        window: 30d\n        labels: {labels}\n        sli:\n          \
-         prometheus: {sli}\n"
+         prometheus: {sli}\n    labels: {service_labels}\n"
     );
-    let loaded = nines_spec::load_str("x.yaml", &spec);
+    nines_spec::load_str("x.yaml", &spec)
+}
+
+/// The rules of one SLO with `labels` and `sli`, which must load without errors.
+fn generate_one(labels: &str, sli: &str) -> Result<RuleSet, nines_prom::GenerateError> {
+    let loaded = load_one("{}", labels, sli);
     assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
     nines_prom::generate(&loaded.catalog, &Options::default())
 }
 
+const RATE: &str = "{errors: 'sum(rate(e[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))'}";
+
+#[test]
+fn labels_prometheus_cannot_take_are_validation_errors_at_their_keys() {
+    // Every offending label of the SLO and of its service, in one run.
+    let loaded = load_one(
+        "{app.kubernetes.io/name: api, __meta: x, long_window: y}",
+        "{team: a, 1team: b, sloth_id: c, severity: d}",
+        RATE,
+    );
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{}: {}", d.position.line, d.position.column, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "8:27: the SLO label `1team` is not a Prometheus label name, and the rules of \
+             `nines generate prometheus` carry it",
+            "8:37: the SLO label `sloth_id` is set by the generated rules themselves",
+            "8:50: the SLO label `severity` is set by the generated rules themselves",
+            "11:14: the service label `app.kubernetes.io/name` is not a Prometheus label name, \
+             and the rules of `nines generate prometheus` carry it",
+            "11:43: the service label `__meta` is not a Prometheus label name, and the rules of \
+             `nines generate prometheus` carry it",
+            "11:54: the service label `long_window` is set by the generated rules themselves",
+        ]
+    );
+    assert_eq!(
+        loaded.diagnostics[3].hint.as_deref(),
+        Some(
+            "label names are letters, digits and underscores, not starting with a digit or \
+             `__`, such as `app_kubernetes_io_name`"
+        )
+    );
+
+    // The labels of an SLO measured from logs never reach rules, and are not checked.
+    let spec = "apiVersion: nines/v1\nservices:\n  - name: web\n    labels: {a.b: c}\n    \
+                sources: [{name: access, kind: access-log, format: combined}]\n    slos:\n      - name: x\n        \
+                objective: 99\n        window: 30d\n        labels: {a.b: c}\n        sli: \
+                {source: access, bad: 'status >= 500'}\n";
+    let loaded = nines_spec::load_str("x.yaml", spec);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+}
+
+#[test]
+fn service_labels_then_slo_labels_are_on_every_rule() {
+    let loaded = load_one("{team: a, tier: '2'}", "{tier: '1', owner: b}", RATE);
+    assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+    let rules = nines_prom::generate(&loaded.catalog, &Options::default()).unwrap();
+    let expected = [("owner", "b"), ("team", "a"), ("tier", "1")];
+    for rule in &rules.groups[0].rules {
+        let labels = match rule {
+            nines_prom::Rule::Record(recording) => &recording.labels,
+            nines_prom::Rule::Alert(alerting) => &alerting.labels,
+        };
+        for (name, value) in expected {
+            assert_eq!(
+                labels.get(name).map(String::as_str),
+                Some(value),
+                "{rule:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn labels_and_queries_prometheus_cannot_take_are_errors() {
-    let rate = "{errors: 'sum(rate(e[{{.window}}]))', total: 'sum(rate(t[{{.window}}]))'}";
-    assert!(generate_one("{team: a}", rate).is_ok());
-    let error = generate_one("{1team: a}", rate).unwrap_err();
+    assert!(generate_one("{team: a}", RATE).is_ok());
+
+    // Labels from a catalog that was not validated are refused too.
+    let mut loaded = load_one("{}", "{}", RATE);
+    let slo = &mut loaded.catalog.services[0].slos[0];
+    slo.labels.insert("1team".into(), "a".into());
+    let error = nines_prom::generate(&loaded.catalog, &Options::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
         "api/x: `1team` is not a Prometheus label name"
     );
-    let error = generate_one("{sloth_id: a}", rate).unwrap_err();
+    let slo = &mut loaded.catalog.services[0].slos[0];
+    slo.labels.clear();
+    slo.labels.insert("sloth_id".into(), "a".into());
+    let error = nines_prom::generate(&loaded.catalog, &Options::default()).unwrap_err();
     assert_eq!(
         error.to_string(),
         "api/x: the label `sloth_id` is set by the generated rules"
     );
-    let error = generate_one("{severity: a}", rate).unwrap_err();
     assert!(error.hint().starts_with("rename the label"), "{error}");
+
     // A rate and an increase added up have no single unit: the rate of events per second
     // cannot be recorded.
     let mixed = "{errors: 'sum(rate(e[{{.window}}])) + sum(increase(f[{{.window}}]))', \

@@ -71,11 +71,14 @@ const POLICY_KEYS: [&str; 6] = [
 ];
 
 fn policy_rules<'a>(cx: &mut Context<'_>, index: &'a Index<'a>, policy: &Object<'a>) -> Vec<Alert> {
-    super::notes(cx, policy, &policy.name, &[]);
+    // The display name is reported with the policy's other settings, in one warning.
+    let mut rest = policy.clone();
+    rest.metadata.display_name = None;
+    super::notes(cx, &rest, &policy.name, &[]);
     let Some(spec) = mapping(cx, policy.spec, "the AlertPolicy spec", &POLICY_KEYS) else {
         return Vec::new();
     };
-    policy_notes(cx, index, &spec);
+    policy_notes(cx, index, policy, &spec);
     let Some(conditions) = spec.require(cx, "conditions", "an AlertPolicy") else {
         return Vec::new();
     };
@@ -86,45 +89,109 @@ fn policy_rules<'a>(cx: &mut Context<'_>, index: &'a Index<'a>, policy: &Object<
     alerts
 }
 
-/// What a policy says about notifications, which nines does not send.
-fn policy_notes(cx: &mut Context<'_>, index: &Index<'_>, spec: &Map<'_>) {
+/// What a policy holds besides its conditions, which nines does not keep: its name and
+/// display name, how it notifies, and its description; one warning lists them all. The
+/// policies `nines export openslo` writes hold nothing nines would lose.
+fn policy_notes(cx: &mut Context<'_>, index: &Index<'_>, policy: &Object<'_>, spec: &Map<'_>) {
+    let mut dropped: Vec<(String, Position, &str)> = Vec::new();
+    let targets = spec.get("notificationTargets");
+    let exported = targets.is_some_and(|node| sequence_of(node).iter().any(routed_by_nines));
+    let no_names = "nines alert rules have no names";
+    if let (Some(name), false) = (policy.metadata.name, exported) {
+        dropped.push(("metadata.name".to_owned(), name.position, no_names));
+    }
+    if let Some(display) = super::display_name(policy, &policy.name) {
+        dropped.push((
+            "metadata.displayName".to_owned(),
+            display.position,
+            no_names,
+        ));
+    }
     let flags = [
         (
             "alertWhenNoData",
-            true,
+            None,
             "nines never fires a burn-rate alert without data",
         ),
         (
             "alertWhenResolved",
-            true,
+            None,
             "nines does not send notifications yet",
         ),
         (
             "alertWhenBreaching",
-            false,
+            Some(true),
             "nines alerts fire on burn rates",
         ),
     ];
-    for (key, noted, why) in flags {
-        if let Some(node) = spec.get(key) {
-            if boolean(cx, node, &format!("`{key}`")) == Some(noted) {
-                import::not_kept(cx, node.position, &format!("{key}: {noted}"), why);
-            }
+    for (key, kept, why) in flags {
+        let Some(node) = spec.get(key) else {
+            continue;
+        };
+        let Some(value) = boolean(cx, node, &format!("`{key}`")) else {
+            continue;
+        };
+        if kept != Some(value) {
+            dropped.push((format!("{key}: {value}"), node.position, why));
         }
     }
     if let Some(node) = spec.get("description") {
         let why = "nines alerts have no description";
-        import::not_kept(cx, node.position, "description", why);
+        dropped.push(("description".to_owned(), node.position, why));
     }
-    if let Some(node) = spec.get("notificationTargets") {
-        notification_targets(cx, index, node);
+    if let Some(node) = targets {
+        if notification_targets(cx, index, node) {
+            let why = "nines does not send notifications yet";
+            dropped.push(("notificationTargets".to_owned(), node.position, why));
+        }
+    }
+    report_dropped(cx, &policy.name, dropped);
+}
+
+/// One warning for everything a policy loses, at the first of it.
+fn report_dropped(cx: &mut Context<'_>, name: &str, mut dropped: Vec<(String, Position, &str)>) {
+    dropped.sort_by_key(|(_, at, _)| (at.line, at.column));
+    let Some((_, at, _)) = dropped.first() else {
+        return;
+    };
+    let at = *at;
+    let fields: Vec<String> = dropped
+        .iter()
+        .map(|(field, ..)| format!("`{field}`"))
+        .collect();
+    let mut reasons: Vec<&str> = Vec::new();
+    for (_, _, why) in &dropped {
+        if !reasons.contains(why) {
+            reasons.push(why);
+        }
+    }
+    let policy = match name {
+        "" => "the alert policy".to_owned(),
+        name => format!("alert policy `{name}`"),
+    };
+    let verb = if fields.len() == 1 { "is" } else { "are" };
+    cx.warning(
+        at,
+        format!(
+            "{} of {policy} {verb} not kept: {}",
+            fields.join(", "),
+            reasons.join("; ")
+        ),
+        None,
+    );
+}
+
+fn sequence_of(node: &Node) -> &[Node] {
+    match &node.kind {
+        NodeKind::Sequence(items) => items,
+        _ => &[],
     }
 }
 
 /// Targets referred to by name must exist; they are reported as not kept where they are
-/// defined, once however many policies use them. Inline targets are reported here, unless
-/// they are the one `nines export openslo` writes.
-fn notification_targets(cx: &mut Context<'_>, index: &Index<'_>, node: &Node) {
+/// defined, once however many policies use them. True when there are inline targets other
+/// than the one `nines export openslo` writes, for the policy to report.
+fn notification_targets(cx: &mut Context<'_>, index: &Index<'_>, node: &Node) -> bool {
     let mut inline = false;
     for item in sequence(cx, node, "`notificationTargets`") {
         match child(item, "targetRef") {
@@ -134,10 +201,7 @@ fn notification_targets(cx: &mut Context<'_>, index: &Index<'_>, node: &Node) {
             None => inline |= !routed_by_nines(item),
         }
     }
-    if inline {
-        let why = "nines does not send notifications yet";
-        import::not_kept(cx, node.position, "notificationTargets", why);
-    }
+    inline
 }
 
 /// True for the inline target that `nines export openslo` writes.
@@ -327,6 +391,8 @@ fn single(cx: &mut Context<'_>, burn: Burn) -> Option<Alert> {
         .short
         .unwrap_or_else(|| Duration::from_minutes((burn.long.minutes() / 12).max(1)));
     if let Some((after, at)) = burn.alert_after {
+        // Earlier nines exports also gave the short lookback as `alertAfter`; read beside the
+        // annotation, it says nothing more.
         if burn.short != Some(after) {
             cx.warning(
                 at,

@@ -183,6 +183,7 @@ fn counts(
 ) -> Option<SliNodes> {
     match (&events.backend, &total.backend) {
         (Backend::Prometheus, Backend::Prometheus) => {
+            import::warn_grouping(cx, &[events.query, total.query]);
             let key = if numerator == "good" {
                 "good"
             } else {
@@ -298,6 +299,7 @@ fn raw_ratio(cx: &mut Context<'_>, map: &Map<'_>, raw: Metric<'_>) -> Option<Sli
     let kind = map.require(cx, "rawType", "a raw ratio metric")?;
     let kind = choice(cx, kind, "`rawType`", &["success", "failure"])?;
     let query = windowed(cx, raw.query, false, true)?;
+    import::warn_grouping(cx, &[raw.query]);
     let text = query.scalar().unwrap_or_default();
     let text = match kind {
         "success" => format!("1 - ({text})"),
@@ -330,6 +332,7 @@ fn threshold_sli<'a>(
         return None;
     };
     let query = text(cx, metric.query, "the query")?.trim();
+    import::warn_grouping(cx, &[metric.query]);
     let failing = match threshold.op {
         "lt" => ">=",
         "lte" => ">",
@@ -366,6 +369,11 @@ fn windowed(cx: &mut Context<'_>, node: &Node, counter: bool, ratio: bool) -> Op
     };
     match result {
         Ok(Windowed::AsWritten(_)) => Some(node.clone()),
+        Ok(Windowed::Replaced { .. })
+            if instant_beside_range(cx, node, query, counter || ratio) =>
+        {
+            None
+        }
         Ok(windowed) => Some(import::scalar(windowed.query(), node.position)),
         Err(error) => {
             cx.error_hint(
@@ -376,6 +384,33 @@ fn windowed(cx: &mut Context<'_>, node: &Node, counter: bool, ratio: bool) -> Op
             None
         }
     }
+}
+
+/// Reports a query that reads a selector at one instant beside others over a range, as in
+/// `sum(rate(a[5m])) + sum(b)`: the lookback would replace the range, and the instant value
+/// (a cumulative counter, when `counter`) would still be added to an amount per lookback.
+fn instant_beside_range(cx: &mut Context<'_>, node: &Node, query: &str, counter: bool) -> bool {
+    let Some(selector) = import::shape::instant_beside_range(query) else {
+        return false;
+    };
+    let (read, to, function) = if counter {
+        ("the counter's running total", "a rate", "rate")
+    } else {
+        ("a single sample", "a sum", "sum_over_time")
+    };
+    cx.error_hint(
+        node.position,
+        format!(
+            "nines cannot measure this query over its lookbacks: it reads `{selector}` at one \
+             instant beside selectors read over a range, so {read} would be added to {to} over \
+             the lookback"
+        ),
+        format!(
+            "read it over the range too, such as {function}({selector}[{}])",
+            nines_core::slo::PromSli::WINDOW
+        ),
+    );
+    true
 }
 
 fn window_hint(error: &WindowError) -> String {

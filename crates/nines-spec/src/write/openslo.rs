@@ -441,8 +441,9 @@ fn objective(slo: &Slo) -> Yaml {
 }
 
 /// The SLO's alert rules as inline policies, one per rule, since an OpenSLO policy holds one
-/// condition. OpenSLO has one lookback per condition: the long one; the short one rides along,
-/// and is also given as `alertAfter`, which is the nearest OpenSLO has.
+/// condition. OpenSLO has one lookback per condition: the long one; the short one rides along
+/// in an annotation. It is not written as `alertAfter`, which in OpenSLO is how long the
+/// condition must hold before the alert fires: other tools would page that much later.
 fn policies(slo_name: &str, rules: &[AlertRule]) -> Vec<Yaml> {
     rules
         .iter()
@@ -519,7 +520,6 @@ fn condition(name: &str, rule: &AlertRule) -> Yaml {
         .set("op", Yaml::text("gt"))
         .set("threshold", Yaml::plain(rule.factor))
         .set("lookbackWindow", Yaml::plain(shorthand(rule.long)))
-        .set("alertAfter", Yaml::plain(shorthand(rule.short)))
         .build();
     let spec = Mapping::new()
         .set("severity", Yaml::text(&rule.severity))

@@ -250,9 +250,25 @@ fn one_service_defined_in_two_formats_is_an_error() {
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| d.message.clone())
+        .map(|d| {
+            let file = d.file.file_name().unwrap().to_string_lossy();
+            let hint = d.hint.as_deref().unwrap_or_default();
+            let hint = hint.replace(&format!("{}/", dir.path().display()), "");
+            format!(
+                "{file}:{}:{}: {}\n{hint}",
+                d.position.line, d.position.column, d.message
+            )
+        })
         .collect();
-    assert_eq!(errors, ["service `payments-api` is defined twice"]);
+    // The error is at the Sloth service's name, not at the top of its file.
+    assert_eq!(
+        errors,
+        [
+            "b.yaml:4:10: service `payments-api` is defined twice\nit is first defined at \
+             a.yaml:3:5; the SLOs of a `nines/v1` service come from its own file, so write \
+             these there (`nines convert` writes them as `nines/v1`)"
+        ]
+    );
 }
 
 /// Every input of every case, cut short after each line and with each line left out: the
@@ -408,9 +424,18 @@ fn check_slo(spec: &Node) {
             .parse()
             .unwrap();
         assert!(threshold > 0.0);
-        for key in ["lookbackWindow", "alertAfter"] {
-            assert!(is_duration(scalar(condition, &["spec", "condition", key])));
-        }
+        assert!(is_duration(scalar(
+            condition,
+            &["spec", "condition", "lookbackWindow"]
+        )));
+        // `alertAfter` is how long the burn must last before the alert fires: nines fires at
+        // once, and its short lookback rides in an annotation instead.
+        assert!(get(condition, &["spec", "condition", "alertAfter"]).is_none());
+        let short = scalar(
+            condition,
+            &["metadata", "annotations", "nines.dev/short-lookback"],
+        );
+        assert!(is_duration(short), "{short}");
         let targets = items(get(policy, &["spec", "notificationTargets"]).unwrap());
         assert!(!targets.is_empty());
         for target in targets {
@@ -434,4 +459,308 @@ fn check_ratio(ratio: &Node) {
             }
         }
     }
+}
+
+/// An OpenSLO v1 SLO of `shop` counting `good` of `total` events, queried from Prometheus;
+/// the `good` query is on line 17 and the `total` query on line 22.
+fn openslo_ratio(counter: bool, good: &str, total: &str) -> String {
+    let metric = |query: &str| {
+        format!(
+            "\n          metricSource:\n            type: Prometheus\n            spec:\n              query: '{query}'"
+        )
+    };
+    format!(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: shop-availability\nspec:\n  \
+         service: shop\n  indicator:\n    metadata:\n      name: shop-ok\n    spec:\n      \
+         ratioMetric:\n        counter: {counter}\n        good:{}\n        total:{}\n  \
+         timeWindow:\n    - duration: 28d\n      isRolling: true\n  budgetingMethod: \
+         Occurrences\n  objectives:\n    - target: 0.999\n",
+        metric(good),
+        metric(total),
+    )
+}
+
+#[test]
+fn grouped_queries_are_warned_about_where_they_are() {
+    // Sloth: the errors and the total are both grouped; one warning, at the first of them.
+    let sloth = "version: prometheus/v1\nservice: api\nslos:\n  - name: availability\n    \
+                 objective: 99.9\n    sli:\n      events:\n        error_query: \
+                 sum(rate(e_total{code=~\"5..\"}[{{.window}}])) by (namespace)\n        \
+                 total_query: sum(rate(e_total[{{.window}}])) by (namespace)\n";
+    insta::assert_snapshot!(super::diagnostics(sloth), @r"
+    warning: slos.yaml:8:22: the query is grouped `by (namespace)`, but nines measures one SLI per SLO: the groups are summed into one, and a group that fails alone is diluted by the others
+      hint: write one SLO per group, each selecting its own namespace, or leave out the grouping to measure them as one
+    ");
+    let openslo = openslo_ratio(
+        true,
+        "sum by (route) (rate(ok_total[5m]))",
+        "sum by (route) (rate(all_total[5m]))",
+    );
+    insta::assert_snapshot!(super::diagnostics(&openslo), @r"
+    warning: slos.yaml:17:22: the query is grouped `by (route)`, but nines measures one SLI per SLO: the groups are summed into one, and a group that fails alone is diluted by the others
+      hint: write one SLO per group, each selecting its own route, or leave out the grouping to measure them as one
+    ");
+    let without = openslo_ratio(true, "sum(ok_total)", "sum without (pod) (all_total)");
+    insta::assert_snapshot!(super::diagnostics(&without), @r"
+    warning: slos.yaml:22:22: the query is grouped `without (pod)`, but nines measures one SLI per SLO: the groups are summed into one, and a group that fails alone is diluted by the others
+      hint: write one SLO per group, each selecting its own labels, or leave out the grouping to measure them as one
+    ");
+    // A grouping summed by the query itself leaves one series: nothing to say.
+    let summed = openslo_ratio(
+        true,
+        "sum(max by (pod) (rate(ok_total[5m])))",
+        "sum(rate(all_total[5m]))",
+    );
+    assert_eq!(super::diagnostics(&summed), "");
+}
+
+#[test]
+fn instant_counters_beside_ranges_are_refused() {
+    let mixed = openslo_ratio(
+        true,
+        "sum(rate(ok_total[5m])) + sum(ok2_total)",
+        "sum(rate(all_total[5m]))",
+    );
+    let loaded = load_str("slos.yaml", &mixed);
+    assert!(loaded.has_errors());
+    assert_eq!(loaded.catalog.slos().count(), 0);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    error: slos.yaml:17:22: nines cannot measure this query over its lookbacks: it reads `ok2_total` at one instant beside selectors read over a range, so the counter's running total would be added to a rate over the lookback
+      hint: read it over the range too, such as rate(ok2_total[{{.window}}])
+    ");
+    let gauges = openslo_ratio(
+        false,
+        "sum(sum_over_time(ok[5m])) + sum(ok2)",
+        "sum(sum_over_time(all[5m]))",
+    );
+    insta::assert_snapshot!(super::diagnostics(&gauges), @r"
+    error: slos.yaml:17:22: nines cannot measure this query over its lookbacks: it reads `ok2` at one instant beside selectors read over a range, so a single sample would be added to a sum over the lookback
+      hint: read it over the range too, such as sum_over_time(ok2[{{.window}}])
+    ");
+}
+
+#[test]
+fn other_kubernetes_documents_are_skipped_and_lists_are_read() {
+    // A manifest with a Deployment and a Service beside a Sloth resource, and Sloth resources
+    // as `kubectl get -o yaml` lists them, with what the cluster adds.
+    let manifest = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec: {replicas: 2}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+---
+apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: api}
+spec:
+  service: api
+  slos:
+    - name: availability
+      objective: 99.9
+      sli: {raw: {errorRatioQuery: 'sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))'}}
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: sloth.slok.dev/v1
+    kind: PrometheusServiceLevel
+    metadata:
+      name: web
+      namespace: shop
+      uid: 0b7c2f6e-4f7e-4a51-9d1e-3c2a4b5d6e7f
+      resourceVersion: "4711"
+      generation: 1
+      creationTimestamp: "2026-11-02T09:00:00Z"
+    spec:
+      service: web
+      slos:
+        - name: availability
+          objective: 99.9
+          sli:
+            events:
+              errorQuery: sum(rate(e[{{.window}}]))
+              totalQuery: sum(rate(t[{{.window}}]))
+    status: {processedSLOs: 1, promOpRulesGenerated: true, observedGeneration: 1}
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: settings}
+metadata: {resourceVersion: ""}
+"#;
+    let loaded = load_str("manifest.yaml", manifest);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    warning: manifest.yaml:1:1: `Deployment` of `apiVersion: apps/v1` is not an SLO document; skipped
+    warning: manifest.yaml:6:1: `Service` of `apiVersion: v1` is not an SLO document; skipped
+    warning: manifest.yaml:27:18: `metadata.namespace` is not kept: it belongs to the Kubernetes resource, and the PrometheusRule that nines generates does not carry it
+      hint: give it with `nines generate prometheus --operator --namespace NS`
+    warning: manifest.yaml:42:5: `ConfigMap` of `apiVersion: v1` is not an SLO document; skipped
+    ");
+    let services: Vec<&str> = loaded
+        .catalog
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(services, ["api", "web"]);
+
+    // A kustomization is another API too; a version of a format nines reads, one that could
+    // be a misspelt one, and a Kubernetes version without a kind are still errors.
+    let other = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: \
+                 [slos.yaml]\n---\napiVersion: nines/v9\nservices: []\n---\napiVersion: \
+                 openslo/v9\nkind: SLO\nmetadata: {name: x}\nspec: {}\n---\napiVersion: \
+                 nine/v1\nservices: []\n---\napiVersion: v1\nservices: []\n";
+    let loaded = load_str("other.yaml", other);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    warning: other.yaml:1:1: `Kustomization` of `apiVersion: kustomize.config.k8s.io/v1beta1` is not an SLO document; skipped
+    error: other.yaml:5:1: unsupported apiVersion `nines/v9`
+      hint: nines reads `apiVersion: nines/v1`, OpenSLO (`openslo/v1`, `openslo/v1alpha`, `openslo.com/v2alpha`) and Sloth (`version: prometheus/v1`, `sloth.slok.dev/v1`)
+    error: other.yaml:8:13: unsupported OpenSLO version `openslo/v9`
+      hint: nines reads `openslo/v1`, `openslo/v1alpha` or `openslo.com/v2alpha`
+    error: other.yaml:13:1: unsupported apiVersion `nine/v1`
+      hint: nines reads `apiVersion: nines/v1`, OpenSLO (`openslo/v1`, `openslo/v1alpha`, `openslo.com/v2alpha`) and Sloth (`version: prometheus/v1`, `sloth.slok.dev/v1`)
+    error: other.yaml:16:1: unsupported apiVersion `v1`
+      hint: nines reads `apiVersion: nines/v1`, OpenSLO (`openslo/v1`, `openslo/v1alpha`, `openslo.com/v2alpha`) and Sloth (`version: prometheus/v1`, `sloth.slok.dev/v1`)
+    ");
+}
+
+#[test]
+fn what_alert_policies_and_services_lose_is_warned_about() {
+    // One warning per policy lists all it loses: its name and display name, and how it
+    // notifies, whichever way; a service's display name is lost even when it differs from
+    // the name only in case.
+    let policies = "\
+apiVersion: openslo/v1
+kind: Service
+metadata: {name: shop, displayName: Shop}
+spec: {}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: shop-availability}
+spec:
+  service: shop
+  indicatorRef: shop-ok
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+  alertPolicies:
+    - kind: AlertPolicy
+      metadata: {name: fast-burn, displayName: Fast burn page}
+      spec:
+        alertWhenNoData: false
+        alertWhenResolved: true
+        alertWhenBreaching: true
+        conditions:
+          - kind: AlertCondition
+            metadata: {name: fast}
+            spec:
+              severity: page
+              condition: {kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h}
+    - alertPolicyRef: slow-burn
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata: {name: slow-burn}
+spec:
+  alertWhenNoData: true
+  conditions:
+    - kind: AlertCondition
+      metadata: {name: slow}
+      spec:
+        severity: ticket
+        condition: {kind: burnrate, op: gt, threshold: 6, lookbackWindow: 6h}
+---
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: shop-ok}
+spec:
+  ratioMetric:
+    counter: true
+    good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(ok[5m]))'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all[5m]))'}}}
+";
+    let loaded = load_str("slos.yaml", policies);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    warning: slos.yaml:3:37: `metadata.displayName` is not kept: nines shows names as they are
+    warning: slos.yaml:17:24: `metadata.name`, `metadata.displayName`, `alertWhenNoData: false`, `alertWhenResolved: true` of alert policy `fast-burn` are not kept: nines alert rules have no names; nines never fires a burn-rate alert without data; nines does not send notifications yet
+    warning: slos.yaml:32:18: `metadata.name`, `alertWhenNoData: true` of alert policy `slow-burn` are not kept: nines alert rules have no names; nines never fires a burn-rate alert without data
+    ");
+    assert_eq!(loaded.catalog.slos().next().unwrap().alerts.len(), 2);
+}
+
+#[test]
+fn sloth_and_openslo_slos_of_one_service_are_merged() {
+    // The payments API's Sloth file, and an OpenSLO Service and SLO for the same service: one
+    // service with the SLOs of both. The labels are joined; `owner`, given differently, keeps
+    // the OpenSLO value, with a warning at the Sloth one.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        "../../examples/sloth/payments.yaml",
+        dir.path().join("b-sloth.yaml"),
+    )
+    .unwrap();
+    let openslo = "\
+apiVersion: openslo/v1
+kind: Service
+metadata:
+  name: payments-api
+  labels: {owner: payments-oncall, region: eu}
+spec: {}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: payments-latency}
+spec:
+  service: payments-api
+  indicator:
+    metadata: {name: payments-fast}
+    spec:
+      ratioMetric:
+        counter: true
+        good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(fast_total[5m]))'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(all_total[5m]))'}}}
+  timeWindow: [{duration: 28d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.99}]
+";
+    std::fs::write(dir.path().join("a-openslo.yaml"), openslo).unwrap();
+    let loaded = load(&[dir.path().to_owned()]);
+    let text = rendered(&loaded).replace(&format!("{}/", dir.path().display()), "");
+    let mine: Vec<&str> = text.lines().filter(|line| line.contains("owner")).collect();
+    assert_eq!(
+        mine,
+        [
+            "warning: b-sloth.yaml:6:10: label `owner` of service `payments-api` is not kept: \
+             the service is also defined at a-openslo.yaml:5:19, with `owner: payments-oncall`",
+        ]
+    );
+    assert!(!loaded.has_errors(), "{text}");
+    assert_eq!(loaded.catalog.services.len(), 1);
+    let service = &loaded.catalog.services[0];
+    let slos: Vec<&str> = service.slos.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        slos,
+        [
+            "payments-latency",
+            "requests-availability",
+            "requests-latency",
+            "settlement-freshness"
+        ]
+    );
+    let labels: Vec<(&str, &str)> = service
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("owner", "payments-oncall"),
+            ("region", "eu"),
+            ("repo", "acme/payments-api"),
+            ("tier", "1")
+        ]
+    );
 }

@@ -83,3 +83,25 @@ fn convert_reads_back_what_export_wrote() {
     assert_eq!(round_trip.stderr, "");
     assert_eq!(round_trip.stdout, direct.stdout);
 }
+
+/// `kubectl get prometheusservicelevels -o yaml` beside the Deployment of one manifest: the
+/// Sloth resources in the `List` are read, the Deployment is skipped with a warning, and the
+/// exit code says the specs are valid.
+#[test]
+fn validate_reads_a_kubernetes_manifest() {
+    let (_dir, path) = temp_file(
+        "manifest.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec: {replicas: 2}\n---\n\
+         apiVersion: v1\nkind: List\nitems:\n  - apiVersion: sloth.slok.dev/v1\n    kind: \
+         PrometheusServiceLevel\n    metadata: {name: api}\n    spec:\n      service: api\n      \
+         slos:\n        - name: availability\n          objective: 99.9\n          sli: \
+         {events: {errorQuery: 'sum(rate(e[{{.window}}]))', totalQuery: \
+         'sum(rate(t[{{.window}}]))'}}\nmetadata: {resourceVersion: \"\"}\n",
+    );
+    let output = nines(&["validate", &path]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    insta::assert_snapshot!(output.stderr.replace(&path, "manifest.yaml"), @r"
+    warning: manifest.yaml:1:1: `Deployment` of `apiVersion: apps/v1` is not an SLO document; skipped
+    1 file(s), 1 service(s), 1 SLO(s): 0 error(s), 1 warning(s)
+    ");
+}

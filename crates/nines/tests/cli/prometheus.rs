@@ -224,6 +224,22 @@ fn report_measures_slos_from_a_live_prometheus() {
     assert_eq!(latency["bad"], 1_440.0);
     // Only three hours of the 30-day window have data.
     assert_eq!(availability["coverage"]["minutes_with_data"], 180);
+
+    // Evaluated now, eleven months later, no SLO has an event in its window: that is an
+    // input error, not a healthy report.
+    let now = nines(&[
+        "report",
+        "examples/prometheus/slos.yaml",
+        "--prometheus",
+        &server.url,
+    ]);
+    assert_eq!(now.code, 2, "{}", now.stderr);
+    assert!(
+        now.stderr
+            .contains("Prometheus returned no events for any SLO in its window"),
+        "{}",
+        now.stderr
+    );
 }
 
 /// A real Prometheus for the tests, when the tools are installed.
@@ -325,4 +341,218 @@ mod live {
             .map(|dir| dir.join(name))
             .find(|candidate| candidate.is_file())
     }
+}
+
+/// A spec whose Prometheus parts break: a query that does not parse, labels the rules cannot
+/// carry; beside them a placeholder written with spaces, which is fine, and an error-ratio SLI,
+/// which only the rules measure.
+const PROMETHEUS_PROBLEMS: &str = r#"apiVersion: nines/v1
+services:
+  - name: api
+    labels:
+      app.kubernetes.io/name: api
+    slos:
+      - name: availability
+        objective: 99.9
+        window: 30d
+        labels:
+          severity: high
+        sli:
+          prometheus:
+            errors: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
+            total: sum(rate(http_requests_total[{{ .window }}]))
+      - name: ratio
+        objective: 99
+        window: 30d
+        sli:
+          prometheus:
+            error_ratio: sum(rate(e[{{ .window }}])) / sum(rate(t[{{ .window }}]))
+"#;
+
+#[test]
+fn validate_checks_what_prometheus_will_read() {
+    let (_dir, path) = temp_file("slos.yaml", PROMETHEUS_PROBLEMS);
+    let output = nines(&["validate", &path]);
+    assert_eq!(output.code, 2);
+    insta::assert_snapshot!(output.transcript().replace(&path, "slos.yaml"));
+
+    // The same file, fixed, is clean but for the note on the error ratio.
+    let fixed = PROMETHEUS_PROBLEMS
+        .replace("app.kubernetes.io/name", "app")
+        .replace("severity", "urgency")
+        .replace("[{{.window}}])\n", "[{{.window}}]))\n");
+    let (_dir, path) = temp_file("slos.yaml", &fixed);
+    let output = nines(&["validate", &path]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output
+            .stderr
+            .ends_with("1 file(s), 1 service(s), 2 SLO(s): 0 error(s), 1 warning(s)\n"),
+        "{}",
+        output.stderr
+    );
+
+    // The placeholder with spaces reaches the rules as the range, like Sloth's.
+    let generated = nines(&["generate", "prometheus", &path]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    assert!(
+        generated
+            .stdout
+            .contains("expr: sum(rate(http_requests_total[5m]))\n"),
+        "{}",
+        generated.stdout
+    );
+    assert!(
+        !generated.stdout.contains(".window"),
+        "{}",
+        generated.stdout
+    );
+    // The note on the error ratio is for `validate`; the rules measure it.
+    assert!(
+        !generated.stderr.contains("error-ratio"),
+        "{}",
+        generated.stderr
+    );
+}
+
+#[test]
+fn generate_gives_the_prometheus_rule_a_namespace_and_labels() {
+    let output = nines(&[
+        "generate",
+        "prometheus",
+        "examples/prometheus/slos.yaml",
+        "--operator",
+        "--namespace",
+        "monitoring",
+        "--label",
+        "prometheus=k8s",
+        "--label",
+        "app.kubernetes.io/part-of=shop",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stdout.contains(
+            "metadata:\n  name: nines-api\n  namespace: monitoring\n  labels:\n    \
+             app.kubernetes.io/managed-by: nines\n    app.kubernetes.io/part-of: shop\n    \
+             prometheus: k8s\nspec:\n"
+        ),
+        "{}",
+        output.stdout
+    );
+
+    // Kubernetes would refuse these: nothing is written.
+    for (flag, value, message) in [
+        ("--label", "prometheus", "--label `prometheus` has no value"),
+        (
+            "--label",
+            "team name=x",
+            "--label `team name=x`: `team name` is not a Kubernetes label key",
+        ),
+        (
+            "--label",
+            "team=a b",
+            "--label `team=a b`: `a b` is not a Kubernetes label value",
+        ),
+        (
+            "--namespace",
+            "Monitoring",
+            "--namespace `Monitoring` is not a Kubernetes namespace name",
+        ),
+    ] {
+        let output = nines(&[
+            "generate",
+            "prometheus",
+            "examples/prometheus/slos.yaml",
+            "--operator",
+            flag,
+            value,
+        ]);
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert_eq!(output.stdout, "");
+        assert!(output.stderr.contains(message), "{}", output.stderr);
+    }
+
+    // They are the resource's: without --operator there is none.
+    let output = nines(&[
+        "generate",
+        "prometheus",
+        "examples/prometheus/slos.yaml",
+        "--namespace",
+        "monitoring",
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(output.stderr.contains("--operator"), "{}", output.stderr);
+}
+
+#[test]
+fn generate_reads_a_file_given_twice_once_and_says_each_thing_once() {
+    let output = nines(&[
+        "generate",
+        "prometheus",
+        "examples/openslo",
+        "examples/openslo/checkout.yaml",
+        "--output",
+        "/dev/null",
+    ]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let mut lines: Vec<&str> = output.stderr.lines().collect();
+    assert!(lines.len() > 3, "{}", output.stderr);
+    let count = lines.len();
+    lines.sort_unstable();
+    lines.dedup();
+    // Hints may repeat, as several warnings share one; the warnings do not.
+    let hints = output
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("  hint"))
+        .count();
+    let distinct_hints = lines.iter().filter(|l| l.starts_with("  hint")).count();
+    assert_eq!(
+        count - hints,
+        lines.len() - distinct_hints,
+        "{}",
+        output.stderr
+    );
+}
+
+/// `three_hours` without a single failed request: the 500 series never appear.
+fn three_healthy_hours(at_s: i64) -> String {
+    three_hours(at_s)
+        .lines()
+        .filter(|line| !line.contains("code=\"500\""))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// An error series that does not exist yet means no errors, as in the generated rules' `or
+/// on() vector(0)`: the report measures the SLO instead of calling it no data.
+#[test]
+fn report_counts_a_missing_error_series_as_no_errors() {
+    let Some(server) = live::Server::start(&three_healthy_hours(1_767_225_600)) else {
+        return;
+    };
+    let output = nines(&[
+        "report",
+        "examples/prometheus/slos.yaml",
+        "--prometheus",
+        &server.url,
+        "--at",
+        "2026-01-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.stderr, "");
+    let json = output.json();
+    let availability = json["slos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|slo| slo["slo"] == "availability")
+        .unwrap()
+        .clone();
+    // 180 minutes of 4 samples of 40 requests: 28,800, none failed.
+    assert_eq!(availability["valid"], 28_800.0);
+    assert_eq!(availability["bad"], 0.0);
+    assert_eq!(availability["coverage"]["minutes_with_data"], 180);
+    assert_eq!(availability["status"], "ok");
 }
