@@ -50,6 +50,9 @@ pub fn evaluate(slo: &Slo, series: &SloSeries, at_ms: i64, options: &Options) ->
         .map(|(group, counts)| {
             Evaluator::new(slo, counts, &BTreeMap::new(), start, now).group_report(group)
         })
+        // A value met only outside the window (older lines of a longer log) has nothing to
+        // say about it.
+        .filter(|group| group.valid > 0.0)
         .collect();
     if !steps.is_empty() {
         report.history = Some(
@@ -239,15 +242,12 @@ impl<'a> Evaluator<'a> {
         let objective = self.slo.objective;
         let (unit, base, slice_minutes) = match self.slo.budgeting {
             Budgeting::Occurrences => ("events", tally.base, None),
-            Budgeting::Timeslices { slice, .. } => {
+            Budgeting::Timeslices { slice, .. } | Budgeting::RatioTimeslices { slice } => {
                 // The slices measured so far and, in a calendar period, every slice still to
                 // come: a month's budget is set by the month's length, not by the day.
                 let future = slices(slice.minutes(), at, minute(period.end_ms)).count();
                 let base = tally.base + future as f64;
                 ("slices", base, Some(slice.minutes() as f64))
-            }
-            Budgeting::RatioTimeslices { slice } => {
-                ("slices", tally.base, Some(slice.minutes() as f64))
             }
         };
         let allowed = objective.allowed_bad(base);
@@ -316,23 +316,18 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Time to exhaustion: remaining share × window length / burn rate, when the budget runs
-    /// out at that rate at all. In a rolling window old errors age out as new ones come, so a
-    /// steady burn settles at burn × budget spent: only a burn above 1 exhausts it. A calendar
-    /// window's budget is renewed at the period's end, so a date after it is no forecast.
+    /// When the budget runs out if the events of the last hour (or day) go on at the same
+    /// rates, if it does before the forecast stops meaning anything.
     fn exhaustion(&self, state: &WindowState, rates: &Lookbacks) -> Exhaustion {
-        let calendar = self.slo.window.is_calendar();
-        let left_in_period = (state.period.end_ms - self.now * MINUTE_MS) as f64 / 1000.0;
-        let forecast = |lookback: &str| {
-            let remaining = state.budget.remaining;
-            let seconds = if remaining <= 0.0 {
+        let forecast = |lookback: &str, minutes: i64| {
+            let seconds = if state.budget.remaining <= 0.0 {
                 Some(0.0)
             } else {
                 rates
                     .get(lookback)
-                    .filter(|&rate| if calendar { rate > 0.0 } else { rate > 1.0 })
-                    .map(|rate| remaining * (state.period.length_ms() as f64 / 1000.0) / rate)
-                    .filter(|&seconds| !calendar || seconds < left_in_period)
+                    .filter(|&rate| rate > 0.0)
+                    .and_then(|rate| self.minutes_to_exhaustion(state, minutes, rate))
+                    .map(|minutes| minutes * 60.0)
             };
             Forecast {
                 seconds,
@@ -340,9 +335,60 @@ impl<'a> Evaluator<'a> {
             }
         };
         Exhaustion {
-            at_1h_burn_rate: forecast("1h"),
-            at_1d_burn_rate: forecast("1d"),
+            at_1h_burn_rate: forecast("1h", 60),
+            at_1d_burn_rate: forecast("1d", 1_440),
         }
+    }
+
+    /// Minutes until spent reaches allowed, with the lookback's valid and bad events per
+    /// minute going on.
+    ///
+    /// For events the recorded minutes are replayed: in a rolling window the oldest minutes
+    /// leave as new ones come, so their errors stop counting and their valid events stop
+    /// allowing; a calendar period keeps everything until its end, when the budget is renewed
+    /// and the forecast stops. Slice budgets use the burn rate: a rolling window's spending
+    /// settles at burn × budget, so only a burn above 1 runs out; a calendar period's budget
+    /// is fixed, so bad slices spend it at their own pace.
+    fn minutes_to_exhaustion(&self, state: &WindowState, lookback: i64, burn: f64) -> Option<f64> {
+        let objective = self.slo.objective;
+        let period = &state.period;
+        let left = minute(period.end_ms) - self.now;
+        let budget = &state.budget;
+        if !matches!(self.slo.budgeting, Budgeting::Occurrences) {
+            let length = period.length_ms() as f64 / MINUTE_MS as f64;
+            let minutes = if self.slo.window.is_calendar() {
+                // Bad slices per minute: burn × budget share of the slices per minute.
+                let bad_per_minute = burn * objective.error_budget();
+                (budget.allowed - budget.spent) / bad_per_minute
+            } else if burn > 1.0 {
+                budget.remaining * length / burn
+            } else {
+                return None;
+            };
+            return (!self.slo.window.is_calendar() || minutes < left as f64).then_some(minutes);
+        }
+        let recent = self.timeline.counts(self.now - lookback, self.now);
+        let (valid, bad) = (
+            recent.valid / lookback as f64,
+            recent.bad() / lookback as f64,
+        );
+        let start = minute(period.start_ms);
+        if self.slo.window.is_calendar() {
+            // spent + bad × t = allowed(valid so far + valid × t)
+            let so_far = self.timeline.counts(start, self.now);
+            let net = bad - objective.allowed_bad(valid);
+            let minutes = (objective.allowed_bad(so_far.valid) - so_far.bad()) / net;
+            return (net > 0.0 && minutes < left as f64).then_some(minutes);
+        }
+        // Rolling: after one window length only the forecast's own events remain, and then
+        // it runs out exactly when the burn is above 1; so stepping one window is enough.
+        let length = self.now - start;
+        (1..=length).find_map(|t| {
+            let kept = self.timeline.counts(start + t, self.now);
+            let spent = kept.bad() + bad * t as f64;
+            let allowed = objective.allowed_bad(kept.valid + valid * t as f64);
+            (spent >= allowed).then_some(t as f64)
+        })
     }
 
     /// For calendar windows: the period's end if the rate so far goes on.
@@ -352,11 +398,10 @@ impl<'a> Evaluator<'a> {
             return None;
         }
         let scale = period.length_ms() as f64 / period.elapsed_ms() as f64;
+        // What was measured so far, scaled to the whole period: events, or measured slices
+        // (the empty slices to come are skipped as often as they were so far).
         let spent = state.budget.spent * scale;
-        let allowed = match self.slo.budgeting {
-            Budgeting::Timeslices { .. } => state.budget.allowed,
-            _ => state.budget.allowed * scale,
-        };
+        let allowed = self.slo.objective.allowed_bad(state.tally.base * scale);
         let consumed = if allowed > 0.0 { spent / allowed } else { 0.0 };
         let counts = self.timeline.counts(minute(period.start_ms), self.now);
         Some(Projection {

@@ -218,9 +218,9 @@ pub struct Exhaustion {
 /// A time-to-exhaustion forecast.
 #[derive(Debug, Clone, Serialize)]
 pub struct Forecast {
-    /// Seconds until the budget is spent: 0 when it already is, `null` when it will not run
-    /// out at this burn (no data; a rolling window burning at 1 or less; a calendar period
-    /// that ends first).
+    /// Seconds until the budget is spent if the lookback's rates go on: 0 when it already
+    /// is, `null` when it does not run out (no data, errors ageing out of a rolling window as
+    /// fast as they come, or a calendar period that ends first).
     pub seconds: Option<f64>,
     /// The instant it runs out (RFC 3339), if it does.
     pub at: Option<String>,

@@ -115,13 +115,15 @@ fn closing_quote(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// Splits `GET /path HTTP/1.1` into method, path and protocol; `-` or a request without a
-/// space (a TLS probe on a plain port) leaves all three absent.
+/// Splits `GET /path HTTP/1.1` into method, path and protocol. `-` or a request without a
+/// space (a client that sent nothing before a 408, a TLS probe on a plain port) gives an
+/// empty method and path: the server still answered, so a filter such as
+/// `!path.startsWith("/healthz")` must keep it, which an absent path would not.
 #[inline]
 pub(crate) fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     let bytes = request.as_bytes();
     let Some(first) = memchr(b' ', bytes) else {
-        return (None, None, None);
+        return (Some(""), Some(""), None);
     };
     let method = Some(&request[..first]);
     match memrchr(b' ', bytes) {
@@ -290,8 +292,9 @@ mod tests {
     }
 
     #[test]
-    fn odd_requests_leave_method_and_path_absent() {
-        assert_eq!(split_request("-"), (None, None, None));
+    fn odd_requests_have_an_empty_method_and_path() {
+        assert_eq!(split_request("-"), (Some(""), Some(""), None));
+        assert_eq!(split_request("\\x16\\x03\\x01"), (Some(""), Some(""), None));
         assert_eq!(split_request("GET /"), (Some("GET"), Some("/"), None));
         assert_eq!(
             split_request("GET /a b HTTP/1.1"),

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use jiff::Timestamp;
 use nines_core::duration::Duration;
 use nines_core::series::{MINUTE_MS, SloSeries};
-use nines_core::slo::{Catalog, Slo};
+use nines_core::slo::{Catalog, Criterion, ExclusionKind, Slo};
 use nines_engine::report::SloReport;
 use nines_ingest::classify::{Classifier, GroupAdmission};
 use nines_ingest::{InputPath, InputStats, ReadOptions};
@@ -425,6 +425,7 @@ fn warn_absent_fields(binding: &Binding<'_>, absent: &[nines_core::event::Field]
         let readers: Vec<String> = binding
             .slos
             .iter()
+            .filter(|slo| reads_field(slo, *field))
             .map(|slo| format!("`{}`", slo.name))
             .collect();
         eprintln!(
@@ -437,6 +438,27 @@ fn warn_absent_fields(binding: &Binding<'_>, absent: &[nines_core::event::Field]
             def.name
         );
     }
+}
+
+/// Whether the criteria of `slo` (validity, good or bad, event exclusions) read `field`.
+fn reads_field(slo: &Slo, field: nines_core::event::Field) -> bool {
+    let Some(sli) = slo.sli.events() else {
+        return false;
+    };
+    let criterion = match &sli.criterion {
+        Criterion::Good(predicate) | Criterion::Bad(predicate) => predicate,
+    };
+    let exclusions = slo
+        .exclusions
+        .iter()
+        .filter_map(|exclusion| match &exclusion.kind {
+            ExclusionKind::Events(predicate) => Some(predicate),
+            _ => None,
+        });
+    [&sli.valid, criterion]
+        .into_iter()
+        .chain(exclusions)
+        .any(|predicate| predicate.fields().contains(&field))
 }
 
 /// Malformed lines are counted and the first few shown, never silently dropped; an empty
@@ -475,7 +497,8 @@ fn refuse_unreadable(inputs: &[InputReport]) -> anyhow::Result<()> {
     match unreadable {
         Some(input) => Err(Hinted::error(
             format!(
-                "{}: none of its {} record(s) could be read as source `{}`; nothing was measured",
+                "{}: none of its {} record(s) could be read as source `{}`; nothing was measured \
+                 from it",
                 input.stats.label,
                 input.stats.malformed_total(),
                 input.source

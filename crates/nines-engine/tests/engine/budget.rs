@@ -97,18 +97,19 @@ fn an_overspent_budget_goes_negative_and_fails() {
 fn time_to_exhaustion_at_the_current_burn() {
     // 99 % over 10d. Five days ago 30,000 valid, none bad; in the last day 10,000 valid, 200
     // bad. Window: 40,000 valid, allowed 400, spent 200, remaining 0.5.
-    // Burn over 1d = (200 / 10,000) / 0.01 = 2. At burn 2 a whole budget lasts 10d / 2 = 5
-    // days; half of it lasts 2.5 days = 216,000 s.
+    // Burn over 1d = (200 / 10,000) / 0.01 = 2. If the last day's rates go on, after t days
+    // (t < 5, while the old 30,000 stay in the window): spent = 200 + 200 t, allowed =
+    // 0.01 × (40,000 + 10,000 t) = 400 + 100 t; equal at t = 2 days = 172,800 s.
     let slo = slo("99", rolling("10d"));
     let mut series = SloSeries::default();
     record(&mut series, ms("2026-10-05T12:00:00Z"), 30_000.0, 0.0);
     record(&mut series, ms("2026-10-10T06:00:00Z"), 10_000.0, 200.0);
     let report = report(&slo, &series, "2026-10-10T12:00:00Z");
     assert_eq!(report.error_budget.remaining, 0.5);
-    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, Some(216_000.0));
+    assert_eq!(report.exhaustion.at_1d_burn_rate.seconds, Some(172_800.0));
     assert_eq!(
         report.exhaustion.at_1d_burn_rate.at.as_deref(),
-        Some("2026-10-13T00:00:00Z")
+        Some("2026-10-12T12:00:00Z")
     );
     // Nothing in the last hour: no burn, no forecast.
     assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, None);
@@ -155,4 +156,58 @@ fn evaluation_time_is_rounded_down_to_the_minute() {
     assert_eq!(report.evaluated_at, "2026-10-10T11:59:00Z");
     // The minute being evaluated has not finished: it is not in the window.
     assert_eq!(report.valid, 0.0);
+}
+
+#[test]
+fn groups_without_events_in_the_window_are_left_out() {
+    // A 1d window at 12:00: the group `old` only has events three days earlier; `new` has 10
+    // valid, 1 bad in the window: SLI 0.9.
+    let slo = slo("99", rolling("1d"));
+    let mut series = SloSeries::default();
+    for (group, at, valid, bad) in [
+        ("old", "2026-10-07T12:00:00Z", 5.0, 0.0),
+        ("new", "2026-10-10T11:00:00Z", 10.0, 1.0),
+    ] {
+        record(&mut series, ms(at), valid, bad);
+        series
+            .groups
+            .entry(group.to_owned())
+            .or_default()
+            .at_mut(ms(at))
+            .add(Counts {
+                valid,
+                good: valid - bad,
+            });
+    }
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    let groups: Vec<&str> = report.groups.iter().map(|g| g.group.as_str()).collect();
+    assert_eq!(groups, ["new"]);
+    assert_close(report.groups[0].sli.unwrap(), 0.9);
+}
+
+#[test]
+fn old_errors_age_out_of_a_rolling_window_in_the_forecast() {
+    // 99 % over 1d, at 12:00 on the 10th. One valid event a minute for the whole day (1,440);
+    // the 8 oldest minutes (12:00–12:08 on the 9th) were errors, and 6 of the last hour's 60.
+    // Spent 14 of 14.4 allowed: remaining 0.4 events' worth.
+    // The last hour's rates going on: 1 valid and 0.1 bad a minute. After t minutes the oldest
+    // t minutes have left: for t ≤ 8, spent = 14 − t + 0.1 t, allowed = 0.01 × 1,440 = 14.4
+    // (a minute in for a minute out): never reached. After the 8 old errors are gone, spent =
+    // 6 + 0.1 t while allowed stays 14.4, until the last hour's own errors leave the window
+    // (t ≥ 1,380): 6 + 0.1 t ≥ 14.4 at t = 84 minutes.
+    let slo = slo("99", rolling("1d"));
+    let mut series = SloSeries::default();
+    let start = ms("2026-10-09T12:00:00Z");
+    for minute in 0..1_440 {
+        let bad = if minute < 8 || (minute >= 1_380 && minute % 10 == 0) {
+            1.0
+        } else {
+            0.0
+        };
+        record(&mut series, start + minute * MINUTE_MS, 1.0, bad);
+    }
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_close(report.error_budget.allowed, 14.4);
+    assert_close(report.error_budget.spent, 14.0);
+    assert_eq!(report.exhaustion.at_1h_burn_rate.seconds, Some(84.0 * 60.0));
 }

@@ -45,3 +45,31 @@ fn a_berlin_month_counts_from_local_midnight() {
     assert_eq!(report.window_start, "2026-09-30T22:00:00Z");
     assert_eq!(report.window_end, "2026-10-31T23:00:00Z");
 }
+
+#[test]
+fn a_slice_projection_speaks_of_the_measured_slices() {
+    // Calendar day in UTC, 1-minute timeslices at 99 % (target 95, empty slices skipped),
+    // evaluated at 12:00 with 10 measured minutes from 10:00, one of them bad (10:08).
+    // Half the day is over (scale 2): 20 measured slices and 2 bad by midnight at this rate;
+    // the budget of 20 measured slices is 0.2, so 2 bad ones consume 10 times it: the
+    // window's burn rate, 0.1 / 0.01 = 10.
+    let mut slo = slo("99", calendar(CalendarUnit::Day, "UTC"));
+    slo.budgeting = Budgeting::Timeslices {
+        slice: minutes("1m"),
+        target: "95".parse().unwrap(),
+        no_data: NoData::Skip,
+    };
+    let mut series = SloSeries::default();
+    for minute in 0..10 {
+        let bad = if minute == 8 { 10.0 } else { 0.0 };
+        record(
+            &mut series,
+            ms("2026-10-10T10:00:00Z") + minute * MINUTE_MS,
+            10.0,
+            bad,
+        );
+    }
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_close(report.burn_rates.get("window").unwrap(), 10.0);
+    assert_close(report.projection.unwrap().consumed, 10.0);
+}

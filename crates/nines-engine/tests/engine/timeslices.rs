@@ -134,3 +134,22 @@ fn empty_slices_that_count_as_bad_are_in_the_budget_too() {
     // Burn over the window: (9 / 10) / 0.1 = 9.
     assert_close(report.burn_rates.get("window").unwrap(), 9.0);
 }
+
+#[test]
+fn a_calendar_ratio_timeslice_budget_counts_the_slices_to_come() {
+    // A calendar day in UTC at 99 % with 1-minute slices, evaluated at 12:00 after two
+    // measured minutes: 11:00 all good, 11:01 half bad. Measured 2 + 720 to come = 722
+    // slices: allowed 7.22; spent 0.5 (the bad share of 11:01); remaining 1 − 0.5 / 7.22.
+    let mut slo = slo("99", calendar(CalendarUnit::Day, "UTC"));
+    slo.budgeting = Budgeting::RatioTimeslices {
+        slice: minutes("1m"),
+    };
+    let mut series = SloSeries::default();
+    record(&mut series, ms("2026-10-10T11:00:00Z"), 100.0, 0.0);
+    record(&mut series, ms("2026-10-10T11:01:00Z"), 100.0, 50.0);
+    let report = report(&slo, &series, "2026-10-10T12:00:00Z");
+    assert_close(report.error_budget.allowed, 7.22);
+    assert_close(report.error_budget.remaining, 1.0 - 0.5 / 7.22);
+    // The SLI is the mean of the two slice ratios: (1 + 0.5) / 2.
+    assert_close(report.sli.unwrap(), 0.75);
+}
