@@ -172,6 +172,58 @@ pub enum PromSli {
 impl PromSli {
     /// The placeholder for the range in Sloth-style queries.
     pub const WINDOW: &'static str = "{{.window}}";
+
+    /// Functions whose value is per second: a query built on them counts events per second.
+    pub const PER_SECOND_FUNCTIONS: [&'static str; 2] = ["rate", "irate"];
+
+    /// Functions whose value is a count over their range: a query built on them counts the
+    /// events of the whole range.
+    pub const COUNTING_FUNCTIONS: [&'static str; 3] =
+        ["increase", "sum_over_time", "count_over_time"];
+
+    /// A regex (for `le=~`) that matches every usual spelling of the bucket bound
+    /// `threshold`, compared as a number: `0.3`, `0.30`, `.3`, `3e-01`, `3.0E-1`, and no other
+    /// number. Exporters print bounds differently (Go prints `0.3`, some libraries `0.30`,
+    /// Python `1e-05`); an exact `le="0.3"` would silently find nothing for some of them.
+    pub fn bucket_bound_regex(threshold: f64) -> String {
+        let text = format!("{threshold}");
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let plain = plain_pattern(whole, fraction);
+        let scientific = scientific_pattern(whole, fraction);
+        format!("\\+?(?:{plain}|{scientific})")
+    }
+}
+
+/// `0*\.30*` for 0.3, `0*12(\.0*)?` for 12: leading and trailing zeros allowed.
+fn plain_pattern(whole: &str, fraction: &str) -> String {
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let fraction_pattern = if fraction.is_empty() {
+        "(?:\\.0*)?".to_owned()
+    } else {
+        format!("\\.{fraction}0*")
+    };
+    format!("0*{whole}{fraction_pattern}")
+}
+
+/// `3(?:\.0*)?[eE]-0*1` for 0.3: one digit before the point, as `%e` and `%g` print.
+fn scientific_pattern(whole: &str, fraction: &str) -> String {
+    let digits = format!("{whole}{fraction}");
+    let first = digits.find(|c| c != '0').unwrap_or(0);
+    let exponent = whole.len() as i64 - 1 - first as i64;
+    let significant = digits[first..].trim_end_matches('0');
+    let (lead, rest) = significant.split_at(1.min(significant.len()));
+    let mantissa = if rest.is_empty() {
+        format!("{lead}(?:\\.0*)?")
+    } else {
+        format!("{lead}\\.{rest}0*")
+    };
+    let exponent = match exponent {
+        0 => "[+-]?0+".to_owned(),
+        e if e > 0 => format!("\\+?0*{e}"),
+        e => format!("-0*{}", -e),
+    };
+    format!("{mantissa}[eE]{exponent}")
 }
 
 /// The criterion of an SLI, written one way or the other.

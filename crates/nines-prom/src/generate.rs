@@ -257,7 +257,14 @@ impl<'a> SloRules<'a> {
                 "an error-ratio query gives no event counts, so `min_events` is not applied",
             ));
         }
-        if let Some(short) = self.lookbacks().into_iter().next()
+        // The alerts' lookbacks only: the no-data lookback is the user's own choice.
+        let shortest = self
+            .slo
+            .alerts
+            .iter()
+            .map(|rule| rule.short.min(rule.long))
+            .min();
+        if let Some(short) = shortest
             && short < names::BASE_LOOKBACK
         {
             notes.push(note(
@@ -348,12 +355,21 @@ impl<'a> SloRules<'a> {
     /// The subquery's tiles are aligned to whole multiples of the base lookback, so the window
     /// moves in 5-minute steps: between two steps it ends at the last one. Recording rates
     /// rather than reading the raw counters over 30 or 90 days keeps the query cheap.
+    ///
+    /// An error ratio that is a share of steps (a subquery over the lookback, as threshold
+    /// metrics are measured) is the mean of the recorded base-lookback ratios instead: the
+    /// same share, read from one recorded series rather than by evaluating the raw query at
+    /// every step of the window.
     fn period_rule(&self, period: Duration) -> Rule {
         let window = period.to_string();
+        let base = names::BASE_LOOKBACK.to_string();
         let expr = match sli::direct_error_ratio(self.sli, &window) {
+            Some(_) if sli::averages_steps(self.sli) => format!(
+                "avg_over_time({}[{window}])",
+                self.series(&names::error_ratio(&base))
+            ),
             Some(direct) => direct,
             None => {
-                let base = names::BASE_LOOKBACK.to_string();
                 let tiles = format!("[{window}:{base}]");
                 let bad = self.series(&names::bad_rate(&base));
                 let valid = self.series(&names::valid_rate(&base));

@@ -33,9 +33,94 @@ pub(crate) fn number(value: f64) -> String {
     format!("{value}")
 }
 
+/// Functions that count the samples in their range. Prometheus 2.x ranges hold both of their
+/// ends, so a sample on the boundary of two back-to-back ranges would count in both; their
+/// range is made a millisecond shorter (`[4m59s999ms]` for `5m`), so that back-to-back ranges
+/// share no sample, as the increases of `rate()` and `increase()` share none.
+const SAMPLE_COUNTING: [&str; 2] = ["sum_over_time", "count_over_time"];
+
 /// The query with its `{{.window}}` placeholder replaced by `window`.
 pub(crate) fn at_window(query: &str, window: &str) -> String {
     query.trim().replace(PromSli::WINDOW, window)
+}
+
+/// The query over the lookback of `window_ms` milliseconds: the placeholder becomes `window`
+/// (its text, such as `5m`), and a millisecond less in the functions of [`SAMPLE_COUNTING`],
+/// so that the query at `t` counts the samples of `(t - window, t]`.
+pub(crate) fn at_lookback(query: &str, window: &str, window_ms: i64) -> String {
+    let query = query.trim();
+    let just_under = duration_ms(window_ms - 1);
+    let bytes = query.as_bytes();
+    let mut out = String::with_capacity(query.len());
+    // The function (or nothing) that each open parenthesis belongs to.
+    let mut calls: Vec<&str> = Vec::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if query[at..].starts_with(PromSli::WINDOW) {
+            out.push_str(&query[copied..at]);
+            let counts_samples = calls
+                .last()
+                .is_some_and(|name| SAMPLE_COUNTING.contains(name));
+            out.push_str(if counts_samples { &just_under } else { window });
+            at += PromSli::WINDOW.len();
+            copied = at;
+            continue;
+        }
+        match bytes[at] {
+            quote @ (b'"' | b'\'' | b'`') => at = string_end(bytes, at, quote),
+            b'(' => calls.push(name_before(&query[..at])),
+            b')' => {
+                calls.pop();
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    out.push_str(&query[copied..]);
+    out
+}
+
+/// The offset of the quote closing the string literal that opens at `start`.
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut at = start + 1;
+    while at < bytes.len() && bytes[at] != quote {
+        // Raw strings (backticks) have no escapes.
+        if bytes[at] == b'\\' && quote != b'`' {
+            at += 1;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The identifier that ends `text`, spaces after it ignored; empty when there is none.
+fn name_before(text: &str) -> &str {
+    let text = text.trim_end();
+    let start = text
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |at| at + 1);
+    &text[start..]
+}
+
+/// `milliseconds` as a PromQL duration: `4m59s999ms`, `27d23h59m59s999ms`, `1m`.
+pub(crate) fn duration_ms(milliseconds: i64) -> String {
+    const UNITS: [(&str, i64); 5] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ];
+    let mut rest = milliseconds.max(1);
+    let mut out = String::new();
+    for (unit, length) in UNITS {
+        if rest >= length {
+            out.push_str(&format!("{}{unit}", rest / length));
+            rest %= length;
+        }
+    }
+    out
 }
 
 /// The query summed into one series, unless it already is a bare `sum(...)`.
@@ -93,43 +178,7 @@ pub(crate) fn le_matcher(threshold: f64) -> String {
 
 /// The regex of [`le_matcher`].
 pub(crate) fn le_regex(threshold: f64) -> String {
-    let text = format!("{threshold}");
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let plain = plain_pattern(whole, fraction);
-    let scientific = scientific_pattern(whole, fraction);
-    format!("\\+?(?:{plain}|{scientific})")
-}
-
-/// `0*\.30*` for 0.3, `0*12(\.0*)?` for 12: leading and trailing zeros allowed.
-fn plain_pattern(whole: &str, fraction: &str) -> String {
-    let whole = whole.trim_start_matches('0');
-    let fraction = fraction.trim_end_matches('0');
-    let fraction_pattern = if fraction.is_empty() {
-        "(?:\\.0*)?".to_owned()
-    } else {
-        format!("\\.{fraction}0*")
-    };
-    format!("0*{whole}{fraction_pattern}")
-}
-
-/// `3(?:\.0*)?[eE]-0*1` for 0.3: one digit before the point, as `%e` and `%g` print.
-fn scientific_pattern(whole: &str, fraction: &str) -> String {
-    let digits = format!("{whole}{fraction}");
-    let first = digits.find(|c| c != '0').unwrap_or(0);
-    let exponent = whole.len() as i64 - 1 - first as i64;
-    let significant = digits[first..].trim_end_matches('0');
-    let (lead, rest) = significant.split_at(1.min(significant.len()));
-    let mantissa = if rest.is_empty() {
-        format!("{lead}(?:\\.0*)?")
-    } else {
-        format!("{lead}\\.{rest}0*")
-    };
-    let exponent = match exponent {
-        0 => "[+-]?0+".to_owned(),
-        e if e > 0 => format!("\\+?0*{e}"),
-        e => format!("-0*{}", -e),
-    };
-    format!("{mantissa}[eE]{exponent}")
+    PromSli::bucket_bound_regex(threshold)
 }
 
 #[cfg(test)]
@@ -161,6 +210,33 @@ mod tests {
             summed(r#"sum(rate(x{a=")"}[5m]))"#),
             r#"sum(rate(x{a=")"}[5m]))"#
         );
+    }
+
+    #[test]
+    fn ranges_that_count_samples_end_just_short_of_the_lookback() {
+        // 5m is 300,000 ms; a millisecond less is 4m59s999ms.
+        assert_eq!(
+            at_lookback(
+                "sum(count_over_time(x[{{.window}}])) + sum(increase(y[{{.window}}]))",
+                "5m",
+                300_000
+            ),
+            "sum(count_over_time(x[4m59s999ms])) + sum(increase(y[5m]))"
+        );
+        assert_eq!(
+            at_lookback(
+                "sum(sum_over_time (x{a=\")\"}[{{.window}}]))",
+                "28d",
+                2_419_200_000
+            ),
+            "sum(sum_over_time (x{a=\")\"}[27d23h59m59s999ms]))"
+        );
+        assert_eq!(
+            at_lookback("sum(rate(x[{{.window}}]))", "1m", 60_000),
+            "sum(rate(x[1m]))"
+        );
+        assert_eq!(duration_ms(59_999), "59s999ms");
+        assert_eq!(duration_ms(3_600_000), "1h");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use nines_core::slo::PromSli;
 
-use crate::promql::{at_window, le_matcher, summed};
+use crate::promql::{at_lookback, at_window, le_matcher, summed};
 use crate::source::query;
 
 /// The first query of `sli` whose unit cannot be told, because it mixes per-second rates and
@@ -28,7 +28,7 @@ pub(crate) fn mixed_units(sli: &PromSli) -> Option<&str> {
 
 /// The query over `window`, summed into one series, in events per second.
 fn rate(template: &str, window: &str, seconds: i64) -> String {
-    let text = summed(&at_window(template, window));
+    let text = summed(&at_lookback(template, window, seconds * 1_000));
     // Queries of mixed units are rejected before rules are made.
     if query::per_second(template).unwrap_or(true) {
         text
@@ -101,6 +101,15 @@ pub(crate) fn direct_error_ratio(sli: &PromSli, window: &str) -> Option<String> 
             Some(format!("clamp({}, 0, 1) >= 0", at_window(query, window)))
         }
         _ => None,
+    }
+}
+
+/// True when the SLI is an error ratio averaged over steps of its lookback, a subquery such
+/// as `avg_over_time((q > bool 0.5)[{{.window}}:1m])`: the share of failing steps.
+pub(crate) fn averages_steps(sli: &PromSli) -> bool {
+    match sli {
+        PromSli::ErrorRatio { query } => query.contains(&format!("[{}:", PromSli::WINDOW)),
+        _ => false,
     }
 }
 

@@ -940,9 +940,24 @@ fn budgeting(cx: &mut Context<'_>, node: &Node) -> Option<Budgeting> {
                 no_data,
             })
         }
-        _ => Some(Budgeting::RatioTimeslices {
-            slice: slice_length(cx, map.as_ref(), node)?,
-        }),
+        _ => {
+            // Each slice contributes its own ratio; a slice without events has none, so it
+            // is always skipped, and a slice target has nothing to judge.
+            for key in ["target", "no_data"] {
+                if let Some(ignored) = map.as_ref().and_then(|m| m.get(key)) {
+                    cx.error_hint(
+                        ignored.position,
+                        format!("ratio-timeslices budgeting takes no `{key}`"),
+                        "each slice counts with its own ratio and empty slices are skipped; \
+                         use `method: timeslices` to judge slices against a target or to \
+                         count empty ones as bad",
+                    );
+                }
+            }
+            Some(Budgeting::RatioTimeslices {
+                slice: slice_length(cx, map.as_ref(), node)?,
+            })
+        }
     }
 }
 
@@ -1023,6 +1038,7 @@ fn prometheus_sli(cx: &mut Context<'_>, node: &Node) -> Option<PromSli> {
         let text = promql::normalise_window(text).into_owned();
         require_window(cx, node, key, &text)?;
         promql::check_syntax(cx, node, &text)?;
+        promql::check_shape(cx, node, &text, key != "error_ratio")?;
         Some(text)
     };
     let total = |cx: &mut Context<'_>| {

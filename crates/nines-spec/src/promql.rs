@@ -14,6 +14,7 @@ use nines_core::conventions::prometheus_rules as names;
 use nines_core::slo::PromSli;
 
 use crate::decode::Context;
+use crate::import::shape;
 use crate::node::{Node, NodeKind};
 
 /// What stands in for the placeholder when a query's syntax is checked.
@@ -35,6 +36,63 @@ pub(crate) fn check_syntax(cx: &mut Context<'_>, node: &Node, query: &str) -> Op
         ),
     );
     None
+}
+
+/// Checks that `query` measures one amount over the lookback: no selector read at one instant
+/// beside others read over a range, and, when `counts_events`, no per-second rate beside a
+/// count over the range. Each problem is an error at `node`.
+pub(crate) fn check_shape(
+    cx: &mut Context<'_>,
+    node: &Node,
+    query: &str,
+    counts_events: bool,
+) -> Option<()> {
+    let mut ok = true;
+    if let Some(selector) = shape::instant_beside_range(query) {
+        report_instant_beside_range(cx, node, &selector, shape::reads_counters(query));
+        ok = false;
+    }
+    if counts_events && let Some((per_second, counting)) = shape::mixed_units(query) {
+        cx.error_hint(
+            node.position,
+            format!(
+                "this query mixes {per_second}(), which counts events per second, with \
+                 {counting}(), which counts them over the whole range, so its count has no \
+                 single unit"
+            ),
+            "write the query with rate() only, or with increase() only",
+        );
+        ok = false;
+    }
+    ok.then_some(())
+}
+
+/// Reports at `node` a query that reads `selector` at one instant beside others over a range,
+/// as in `sum(rate(a[5m])) + sum(b)`: the instant value (a cumulative counter, when
+/// `counter`) would be added to an amount per lookback, whatever the lookback.
+pub(crate) fn report_instant_beside_range(
+    cx: &mut Context<'_>,
+    node: &Node,
+    selector: &str,
+    counter: bool,
+) {
+    let (read, to, function) = if counter {
+        ("the counter's running total", "a rate", "rate")
+    } else {
+        ("a single sample", "a sum", "sum_over_time")
+    };
+    cx.error_hint(
+        node.position,
+        format!(
+            "nines cannot measure this query over its lookbacks: it reads `{selector}` at one \
+             instant beside selectors read over a range, so {read} would be added to {to} over \
+             the lookback"
+        ),
+        format!(
+            "read it over the range too, such as {function}({selector}[{}])",
+            PromSli::WINDOW
+        ),
+    );
 }
 
 /// Checks that a histogram SLI's bucket series and selector read as a PromQL selector; an

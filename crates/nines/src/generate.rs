@@ -49,9 +49,9 @@ struct PrometheusArgs {
     /// How long a burn-rate (or budget-exhausted) condition must hold before its alert fires.
     #[arg(long = "for", value_name = "DURATION")]
     for_duration: Option<Duration>,
-    /// Also alert when an SLO sees no valid events for DURATION.
-    #[arg(long, value_name = "DURATION")]
-    no_data_alert: Option<Duration>,
+    /// Also alert when an SLO sees no valid events for DURATION (whole minutes, 1m to 400d).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    no_data_alert: Option<String>,
     /// Also alert when an SLO has spent its whole error budget over its window.
     #[arg(long)]
     budget_exhausted_alert: bool,
@@ -67,6 +67,7 @@ pub(crate) fn run(args: &GenerateArgs) -> anyhow::Result<Outcome> {
 fn prometheus(args: &PrometheusArgs) -> anyhow::Result<Outcome> {
     // Flags and specs first: nothing is written from specs with errors.
     let resource = resource(args)?;
+    let no_data_alert = parse_no_data_alert(args.no_data_alert.as_deref())?;
     let loaded = nines_spec::load(&args.specs);
     print_diagnostics(&loaded)?;
     if loaded.has_errors() {
@@ -79,7 +80,7 @@ fn prometheus(args: &PrometheusArgs) -> anyhow::Result<Outcome> {
     // Generate, and tell what was left out.
     let options = Options {
         for_duration: args.for_duration,
-        no_data_alert: args.no_data_alert,
+        no_data_alert,
         budget_exhausted_alert: args.budget_exhausted_alert,
     };
     let rules = nines_prom::generate(&loaded.catalog, &options).map_err(hinted)?;
@@ -109,12 +110,53 @@ fn resource(args: &PrometheusArgs) -> anyhow::Result<Resource> {
     let mut labels = nines_prom::Labels::new();
     for label in &args.labels {
         let (key, value) = parse_label(label)?;
-        labels.insert(key.to_owned(), value.to_owned());
+        if let Some(first) = labels.insert(key.to_owned(), value.to_owned()) {
+            return Err(Hinted::error(
+                format!("--label `{key}` is given twice, as `{first}` and as `{value}`"),
+                "a Kubernetes label has one value: give each key once",
+            ));
+        }
     }
     Ok(Resource {
         namespace: args.namespace.clone(),
         labels,
     })
+}
+
+/// The longest no-data lookback, as long as the longest window nines takes.
+const MAX_NO_DATA_DAYS: i64 = 400;
+
+/// The lookback of `--no-data-alert`: whole minutes, from 1m to 400d. A lookback shorter than
+/// the base 5 minutes is allowed, with a note on stderr.
+fn parse_no_data_alert(text: Option<&str>) -> anyhow::Result<Option<Duration>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let hint = "give whole minutes from 1m to 400d, such as 30m or 1h";
+    let lookback = text
+        .parse::<Duration>()
+        .map_err(|error| Hinted::error(format!("--no-data-alert: {error}"), hint))?;
+    if !lookback.is_whole_minutes() {
+        return Err(Hinted::error(
+            format!("--no-data-alert: {text} is not a whole number of minutes"),
+            hint,
+        ));
+    }
+    if lookback.seconds() > MAX_NO_DATA_DAYS * 86_400 {
+        return Err(Hinted::error(
+            format!("--no-data-alert: {text} is longer than {MAX_NO_DATA_DAYS} days"),
+            hint,
+        ));
+    }
+    if lookback < nines_core::conventions::prometheus_rules::BASE_LOOKBACK {
+        writeln!(
+            std::io::stderr().lock(),
+            "note: --no-data-alert {lookback} reads rate() over {lookback}, which holds too few \
+             samples at scrape intervals of 30s or more: SLONoData may fire while requests \
+             flow; 5m or more is safer"
+        )?;
+    }
+    Ok(Some(lookback))
 }
 
 /// `KEY=VALUE`, with a key and value Kubernetes accepts as a label.

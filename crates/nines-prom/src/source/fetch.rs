@@ -5,7 +5,9 @@
 //! Both queries of an SLO run at the same instants, and a minute gets counts only when both
 //! have a sample there: a missing sample is no data, never zero. The one exception is the
 //! errors query, as in the generated rules: error series often appear only with the first
-//! error, so a minute with a total and no errors sample has no errors. Values that break
+//! error, so a minute with a total and no errors sample has no errors. An errors (or good)
+//! query with no sample at all beside a total that has some is warned about once, since a
+//! misspelt metric name looks just like a perfect service. Values that break
 //! `0 <= good <= valid` are clamped and reported as warnings, never dropped silently.
 
 use std::collections::BTreeMap;
@@ -97,6 +99,14 @@ pub enum Warning {
         /// Its text.
         query: String,
     },
+    /// The errors or good query gave no sample in the whole range while the total query did:
+    /// most likely a misspelt metric name or label, not a perfect service.
+    PartMissing {
+        /// The query without samples.
+        role: Role,
+        /// Its text.
+        query: String,
+    },
     /// A warning the server sent with an answer.
     Server {
         /// The server's words.
@@ -144,6 +154,20 @@ impl fmt::Display for Warning {
                 "the {role} query gave no sample in the whole range; note that a [1m] range \
                  needs two samples, so a scrape interval of 1m or more leaves it empty: {query}"
             ),
+            Warning::PartMissing { role, query } => {
+                let counted = match role {
+                    Role::Errors => {
+                        "every minute with a total was counted as zero errors (an error \
+                         counter that has never counted has no series either)"
+                    }
+                    Role::Good | Role::Total => "every minute with a total was counted as no data",
+                };
+                write!(
+                    f,
+                    "the {role} query gave no sample in the whole range while the total query \
+                     did, so {counted}; check its metric name and labels: {query}"
+                )
+            }
             Warning::Server { message } => write!(f, "the server warned: {message}"),
         }
     }
@@ -178,6 +202,19 @@ pub fn fetch_series(client: &Client, slo: &Slo, range: Range<i64>) -> Result<Fet
         });
     }
     let series = combine(pair.role, &part, &total, &mut warnings);
+    if part.is_empty() && !total.is_empty() {
+        // One warning says it all, first so that it is among those shown.
+        warnings.retain(|warning| {
+            !matches!(warning, Warning::OneSided { missing, .. } if *missing == pair.role)
+        });
+        warnings.insert(
+            0,
+            Warning::PartMissing {
+                role: pair.role,
+                query: pair.part.text.clone(),
+            },
+        );
+    }
     Ok(Fetched { series, warnings })
 }
 

@@ -9,11 +9,8 @@ pub(crate) const SLICE_RANGE: &str = "1m";
 /// Seconds in a slice, to turn a per-second rate into the slice's count.
 const SLICE_SECONDS: f64 = 60.0;
 
-/// Functions whose value is per second rather than a count over the range.
-const PER_SECOND: [&str; 2] = ["rate", "irate"];
-
-/// Functions whose value is a count over the range.
-const COUNTING: [&str; 3] = ["increase", "sum_over_time", "count_over_time"];
+/// Milliseconds in a slice.
+const SLICE_MS: i64 = 60_000;
 
 /// One query, ready to send, and the factor that turns its value into events per slice.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,8 +28,11 @@ pub(crate) struct MixedUnits;
 /// The count query for a Sloth-style `template`. A query built on `rate()` gives events per
 /// second, and is scaled to events per slice; one built on `increase()` or `*_over_time()`
 /// counts already. A query that mixes both has no single unit.
+///
+/// The samples that `sum_over_time()` and `count_over_time()` count are read over a range a
+/// millisecond short of the slice, so that each sample counts in one slice only.
 pub(crate) fn count_query(template: &str) -> Result<CountQuery, MixedUnits> {
-    let text = template.replace(PromSli::WINDOW, SLICE_RANGE);
+    let text = crate::promql::at_lookback(template, SLICE_RANGE, SLICE_MS);
     let scale = if per_second(&text)? {
         SLICE_SECONDS
     } else {
@@ -45,8 +45,12 @@ pub(crate) fn count_query(template: &str) -> Result<CountQuery, MixedUnits> {
 /// counts events over its range (`increase()`, `*_over_time()`, or no function at all).
 pub(crate) fn per_second(query: &str) -> Result<bool, MixedUnits> {
     let called = called_functions(query);
-    let per_second = called.iter().any(|name| PER_SECOND.contains(name));
-    let counting = called.iter().any(|name| COUNTING.contains(name));
+    let per_second = called
+        .iter()
+        .any(|name| PromSli::PER_SECOND_FUNCTIONS.contains(name));
+    let counting = called
+        .iter()
+        .any(|name| PromSli::COUNTING_FUNCTIONS.contains(name));
     match (per_second, counting) {
         (true, true) => Err(MixedUnits),
         (per_second, _) => Ok(per_second),
@@ -188,6 +192,8 @@ mod tests {
         assert_eq!(increase.scale, 1.0);
         let gauge = count_query("sum(sum_over_time(x[{{.window}}]))").unwrap();
         assert_eq!(gauge.scale, 1.0);
+        // Samples on a minute's end count in that minute only.
+        assert_eq!(gauge.text, "sum(sum_over_time(x[59s999ms]))");
         let spaced = count_query("sum by (job) (irate (x[{{.window}}]))").unwrap();
         assert_eq!(spaced.scale, 60.0);
     }

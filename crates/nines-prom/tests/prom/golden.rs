@@ -307,14 +307,56 @@ fn labels_and_queries_prometheus_cannot_take_are_errors() {
     assert!(error.hint().starts_with("rename the label"), "{error}");
 
     // A rate and an increase added up have no single unit: the rate of events per second
-    // cannot be recorded.
-    let mixed = "{errors: 'sum(rate(e[{{.window}}])) + sum(increase(f[{{.window}}]))', \
-                 total: 'sum(rate(t[{{.window}}]))'}";
-    let error = generate_one("{}", mixed).unwrap_err();
+    // cannot be recorded. Validation says so at the query; a catalog that was not validated
+    // is refused too.
+    let mixed = "sum(rate(e[{{.window}}])) + sum(increase(f[{{.window}}]))";
+    let loaded = load_one(
+        "{}",
+        "{}",
+        &format!("{{errors: '{mixed}', total: 'sum(rate(t[{{{{.window}}}}]))'}}"),
+    );
+    let errors: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{}: {}", d.position.line, d.position.column, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "10:32: this query mixes rate(), which counts events per second, with increase(), \
+          which counts them over the whole range, so its count has no single unit"
+        ]
+    );
+    let mut loaded = load_one("{}", "{}", RATE);
+    let slo = &mut loaded.catalog.services[0].slos[0];
+    slo.sli = nines_core::slo::Sli::Prometheus(nines_core::slo::PromSli::ErrorsTotal {
+        errors: mixed.into(),
+        total: "sum(rate(t[{{.window}}]))".into(),
+    });
+    let error = nines_prom::generate(&loaded.catalog, &Options::default()).unwrap_err();
     assert!(
         error
             .to_string()
             .starts_with("api/x: the query mixes rate() and increase()"),
         "{error}"
     );
+}
+
+#[test]
+fn samples_counted_over_time_count_once_per_lookback() {
+    // Gauges of jobs done per scrape: each lookback's range is a millisecond short, so that
+    // the sample on its start, which the lookback before counts, is not counted again.
+    let sli = "{good: 'sum(sum_over_time(jobs{outcome=\"ok\"}[{{.window}}]))', \
+               total: 'sum(count_over_time(jobs[{{.window}}])) + sum(increase(x[{{.window}}]))'}";
+    let rules = generate_one("{}", sli).unwrap();
+    let group = &rules.groups[0];
+    let valid = group.recording("slo:sli_valid:rate5m").unwrap();
+    // 5m is 300 s: counts over the lookback are recorded per second.
+    assert_eq!(
+        valid.expr,
+        "sum(sum(count_over_time(jobs[4m59s999ms])) + sum(increase(x[5m]))) / 300"
+    );
+    let Some(tools) = Tools::find() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    check_rules(&tools, dir.path(), "jobs.rules.yaml", &rules.to_rule_file());
 }

@@ -191,8 +191,27 @@ fn openmetrics() -> String {
     for counter in &counters[4..] {
         samples(counter, &mut out);
     }
+    gauges(&mut out);
     out.push_str("# EOF\n");
     out
+}
+
+/// Jobs done per scrape, as a gauge of counts: one sample every 15 s, on each minute's end
+/// too, where a range that holds both its ends would count it in two minutes.
+fn gauges(out: &mut String) {
+    out.push_str("# TYPE batch_jobs gauge\n");
+    for outcome in ["ok", "failed"] {
+        for tick in 0..MINUTES * 60 / SAMPLE_SECONDS {
+            let at = FIRST_MINUTE * 60 + tick * SAMPLE_SECONDS;
+            let value = match outcome {
+                "ok" => 3 + tick % 4,
+                _ => i64::from(tick % 3 == 0),
+            };
+            out.push_str(&format!(
+                "batch_jobs{{outcome=\"{outcome}\"}} {value} {at}\n"
+            ));
+        }
+    }
 }
 
 /// A series in a query: its increase per sample interval and whether it has samples, by minute.
@@ -399,6 +418,114 @@ fn reports_from_prometheus_equal_reports_from_the_same_counts() {
     // Failures name what to fix; they share the server to keep the test quick.
     threshold_without_its_bucket(&client);
     query_the_server_cannot_parse(&client);
+    misspelt_parts_are_warned_about_once(&client);
+    samples_counted_over_time_count_once(&client, &server.url);
+}
+
+/// `*_over_time()` SLIs, fetched minute by minute, count every sample once: the minutes of a
+/// day add up to what Prometheus itself counts over that day.
+fn samples_counted_over_time_count_once(client: &Client, url: &str) {
+    let day = AT_MS - 1_440 * MINUTE_MS..AT_MS;
+    let fetch_day = |function: &str| {
+        let slo = slo(
+            function,
+            PromSli::GoodTotal {
+                good: format!(r#"sum({function}(batch_jobs{{outcome="ok"}}[{{{{.window}}}}]))"#),
+                total: format!("sum({function}(batch_jobs[{{{{.window}}}}]))"),
+            },
+        );
+        let fetched = fetch_series(client, &slo, day.clone()).unwrap();
+        let shown = &fetched.warnings[..fetched.warnings.len().min(3)];
+        assert!(fetched.warnings.is_empty(), "{shown:?}");
+        let minutes = fetched
+            .series
+            .total
+            .dense(day.start / MINUTE_MS, day.end / MINUTE_MS);
+        let valid: f64 = minutes.iter().map(|counts| counts.valid).sum();
+        let good: f64 = minutes.iter().map(|counts| counts.good).sum();
+        (valid, good)
+    };
+    let instant = |query: &str| -> f64 {
+        let mut response = ureq::get(&format!("{url}/api/v1/query"))
+            .query("query", query)
+            .query("time", (AT_MS / 1_000).to_string())
+            .call()
+            .unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let value = &answer["data"]["result"][0]["value"][1];
+        value.as_str().unwrap().parse().unwrap()
+    };
+
+    // Prometheus over the whole day ending at AT_MS. A 2.x range holds both ends, so `[1d]`
+    // also counts the sample at AT_MS - 1d, which belongs to the minute before the day; the
+    // day itself, (AT_MS - 1d, AT_MS], holds that sample less.
+    let counted = instant("sum(count_over_time(batch_jobs[1d]))");
+    // Two series, four samples a minute for 1,440 minutes, and one at AT_MS - 1d each.
+    assert_eq!(counted, 2.0 * (4.0 * 1_440.0 + 1.0));
+    let (valid, good) = fetch_day("count_over_time");
+    assert_eq!(valid, counted - 2.0);
+    assert_eq!(good, valid / 2.0);
+
+    let day_start = |selector: &str| instant(&format!("sum({selector} offset 1d)"));
+    let summed = |selector: &str| {
+        instant(&format!("sum(sum_over_time({selector}[1d]))")) - day_start(selector)
+    };
+    let (valid, good) = fetch_day("sum_over_time");
+    assert_eq!(valid, summed("batch_jobs"));
+    assert_eq!(good, summed(r#"batch_jobs{outcome="ok"}"#));
+}
+
+/// An errors or good query that finds no series at all, beside a total that does: counted as
+/// the rules count it, with one warning that names the query.
+fn misspelt_parts_are_warned_about_once(client: &Client) {
+    let total = "sum(rate(http_requests_total[{{.window}}]))";
+    let errors = slo(
+        "errors",
+        PromSli::ErrorsTotal {
+            errors: r#"sum(rate(http_request_total{code=~"5.."}[{{.window}}]))"#.into(),
+            total: total.into(),
+        },
+    );
+    let good = slo(
+        "good",
+        PromSli::GoodTotal {
+            good: r#"sum(rate(http_request_total{code="200"}[{{.window}}]))"#.into(),
+            total: total.into(),
+        },
+    );
+    let range = range_needed(&errors, AT_MS, &Options::default());
+    let errors = fetch_series(client, &errors, range.clone()).unwrap();
+    let good = fetch_series(client, &good, range).unwrap();
+
+    // Zero errors in every minute with a total; no data at all without good samples.
+    let minute = FIRST_MINUTE + 100;
+    let counted = errors.series.total.dense(minute, minute + 1)[0];
+    assert!(
+        counted.valid > 0.0 && counted.good == counted.valid,
+        "{counted:?}"
+    );
+    assert_eq!(
+        good.series.total.dense(minute, minute + 1)[0],
+        Counts::default()
+    );
+
+    for (fetched, role) in [(&errors, Role::Errors), (&good, Role::Good)] {
+        let missing: Vec<&Warning> = fetched
+            .warnings
+            .iter()
+            .filter(|w| matches!(w, Warning::PartMissing { .. } | Warning::OneSided { .. }))
+            .collect();
+        assert_eq!(missing.len(), 1, "{:?}", fetched.warnings);
+        assert!(
+            matches!(missing[0], Warning::PartMissing { role: r, query } if *r == role
+                && query.starts_with("sum(rate(http_request_total{code")),
+            "{missing:?}"
+        );
+    }
+    let text = errors.warnings[0].to_string();
+    assert!(text.contains("counted as zero errors"), "{text}");
+    assert!(text.contains("check its metric name"), "{text}");
 }
 
 fn threshold_without_its_bucket(client: &Client) {

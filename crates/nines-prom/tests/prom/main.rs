@@ -8,4 +8,5 @@
 mod golden;
 mod live;
 mod suites;
+mod threshold;
 mod tools;

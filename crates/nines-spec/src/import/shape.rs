@@ -61,6 +61,56 @@ pub(crate) fn instant_beside_range(query: &str) -> Option<String> {
     found.range.then_some(found.instant?)
 }
 
+/// A function giving a rate per second and one giving a count over the range, when `query`
+/// calls both (`rate` and `increase`): the events it counts then have no single unit.
+pub(crate) fn mixed_units(query: &str) -> Option<(String, String)> {
+    let called = called_functions(&parse(query)?);
+    let find = |names: &[&str]| {
+        called
+            .iter()
+            .find(|name| names.contains(&name.as_str()))
+            .cloned()
+    };
+    Some((
+        find(&PromSli::PER_SECOND_FUNCTIONS)?,
+        find(&PromSli::COUNTING_FUNCTIONS)?,
+    ))
+}
+
+/// True when `query` reads counters (through `rate()`, `increase()` or no function at all)
+/// rather than gauges of counts summed over time (`sum_over_time()`, `count_over_time()`).
+pub(crate) fn reads_counters(query: &str) -> bool {
+    parse(query).is_none_or(|expr| {
+        !called_functions(&expr)
+            .iter()
+            .any(|name| name.ends_with("_over_time"))
+    })
+}
+
+/// The names of the functions `expr` calls, outermost first.
+fn called_functions(expr: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = vec![expr];
+    while let Some(expr) = pending.pop() {
+        match expr {
+            Expr::Call(call) => {
+                names.push(call.func.name.to_owned());
+                pending.extend(call.args.args.iter().map(|arg| &**arg));
+            }
+            Expr::Aggregate(aggregate) => {
+                pending.push(&aggregate.expr);
+                pending.extend(aggregate.param.as_deref());
+            }
+            Expr::Binary(binary) => pending.extend([&*binary.lhs, &*binary.rhs]),
+            Expr::Paren(paren) => pending.push(&paren.expr),
+            Expr::Unary(unary) => pending.push(&unary.expr),
+            Expr::Subquery(subquery) => pending.push(&subquery.expr),
+            _ => {}
+        }
+    }
+    names
+}
+
 #[derive(Default)]
 struct Selectors {
     range: bool,
@@ -124,6 +174,31 @@ mod tests {
         assert_eq!(grouping("sum by () (rate(x[5m]))"), None);
         assert_eq!(grouping("sum(rate(x[{{.window}}]))"), None);
         assert_eq!(grouping("sum(rate(x[5m])"), None);
+    }
+
+    #[test]
+    fn rates_beside_counts_are_found() {
+        let mixed = "sum(rate(a[{{.window}}])) + sum(increase(b[{{ .window }}]))";
+        assert_eq!(
+            mixed_units(mixed),
+            Some(("rate".to_owned(), "increase".to_owned()))
+        );
+        let over_time = "sum(irate(a[5m])) / sum(sum_over_time(b[5m]))";
+        assert_eq!(
+            mixed_units(over_time),
+            Some(("irate".to_owned(), "sum_over_time".to_owned()))
+        );
+        assert_eq!(mixed_units("sum(rate(a[5m])) + sum(rate(b[5m]))"), None);
+        assert_eq!(mixed_units("sum(increase(a[5m]))"), None);
+        // A function name inside a label value is text.
+        assert_eq!(mixed_units(r#"sum(rate(a{path="increase(x)"}[5m]))"#), None);
+    }
+
+    #[test]
+    fn counters_are_told_from_gauges() {
+        assert!(reads_counters("sum(rate(a[5m])) + sum(b)"));
+        assert!(reads_counters("sum(increase(a[5m]))"));
+        assert!(!reads_counters("sum(count_over_time(a[5m])) + sum(b)"));
     }
 
     #[test]

@@ -339,8 +339,10 @@ fn threshold_sli<'a>(
         "gt" => "<=",
         _ => "<",
     };
+    // `>= -Inf` keeps every number and drops NaN, which a quantile is without traffic: such
+    // steps have no sample, rather than count as good (`NaN > bool 0.5` is 0).
     let error_ratio = format!(
-        "avg_over_time(({query} {failing} bool {})[{}:{}])",
+        "avg_over_time(((({query}) >= -Inf) {failing} bool {})[{}:{}])",
         threshold.value,
         nines_core::slo::PromSli::WINDOW,
         threshold.step
@@ -349,7 +351,7 @@ fn threshold_sli<'a>(
         node.position,
         format!(
             "the threshold metric is measured as the share of {} steps in which it is not \
-             `{} {}`",
+             `{} {}`; steps where it is NaN (a quantile without traffic) count neither way",
             threshold.step, threshold.op, threshold.value
         ),
         Some("`nines convert` shows the query nines runs".to_owned()),
@@ -388,28 +390,12 @@ fn windowed(cx: &mut Context<'_>, node: &Node, counter: bool, ratio: bool) -> Op
 
 /// Reports a query that reads a selector at one instant beside others over a range, as in
 /// `sum(rate(a[5m])) + sum(b)`: the lookback would replace the range, and the instant value
-/// (a cumulative counter, when `counter`) would still be added to an amount per lookback.
+/// would still be added to an amount per lookback.
 fn instant_beside_range(cx: &mut Context<'_>, node: &Node, query: &str, counter: bool) -> bool {
     let Some(selector) = import::shape::instant_beside_range(query) else {
         return false;
     };
-    let (read, to, function) = if counter {
-        ("the counter's running total", "a rate", "rate")
-    } else {
-        ("a single sample", "a sum", "sum_over_time")
-    };
-    cx.error_hint(
-        node.position,
-        format!(
-            "nines cannot measure this query over its lookbacks: it reads `{selector}` at one \
-             instant beside selectors read over a range, so {read} would be added to {to} over \
-             the lookback"
-        ),
-        format!(
-            "read it over the range too, such as {function}({selector}[{}])",
-            nines_core::slo::PromSli::WINDOW
-        ),
-    );
+    promql::report_instant_beside_range(cx, node, &selector, counter);
     true
 }
 

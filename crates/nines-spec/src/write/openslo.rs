@@ -246,16 +246,19 @@ fn prometheus_ratio(sli: &PromSli) -> Yaml {
             selector,
             threshold,
         } => {
+            // The threshold's bucket by its numeric bound, as the rules find it: `le="0.3"`
+            // would miss exporters that write `0.30`.
             let bucket = |le: &str| {
                 let separator = if selector.is_empty() { "" } else { "," };
                 format!(
-                    "sum(rate({histogram}_bucket{{{selector}{separator}le=\"{le}\"}}[{}]))",
+                    "sum(rate({histogram}_bucket{{{selector}{separator}{le}}}[{}]))",
                     PromSli::WINDOW
                 )
             };
+            let threshold = format!("le=~`{}`", PromSli::bucket_bound_regex(*threshold));
             map.set("counter", Yaml::plain("true"))
-                .set("good", metric(&bucket(&threshold.to_string())))
-                .set("total", metric(&bucket("+Inf")));
+                .set("good", metric(&bucket(&threshold)))
+                .set("total", metric(&bucket("le=\"+Inf\"")));
         }
     }
     map.build()

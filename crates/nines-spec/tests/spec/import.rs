@@ -540,6 +540,58 @@ fn instant_counters_beside_ranges_are_refused() {
 }
 
 #[test]
+fn instant_counters_beside_the_placeholder_are_refused_in_every_format() {
+    // The same shape as with a fixed `[5m]`, written with the placeholder: nines/v1, Sloth
+    // and OpenSLO queries are all checked where they are written.
+    let native = "apiVersion: nines/v1\nservices:\n  - name: api\n    slos:\n      - name: ok\n        \
+                  objective: 99.9\n        window: 28d\n        sli:\n          prometheus:\n            \
+                  errors: sum(rate(a[{{.window}}])) + sum(b)\n            \
+                  total: sum(rate(t[{{.window}}]))\n";
+    let loaded = load_str("slos.yaml", native);
+    assert_eq!(loaded.catalog.slos().count(), 0);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    error: slos.yaml:10:21: nines cannot measure this query over its lookbacks: it reads `b` at one instant beside selectors read over a range, so the counter's running total would be added to a rate over the lookback
+      hint: read it over the range too, such as rate(b[{{.window}}])
+    ");
+    let sloth = "version: prometheus/v1\nservice: api\nslos:\n  - name: ok\n    objective: 99.9\n    \
+                 sli:\n      events:\n        error_query: sum(rate(e[{{.window}}]))\n        \
+                 total_query: sum(rate(t[{{ .window }}])) + sum(t2)\n";
+    insta::assert_snapshot!(super::diagnostics(sloth), @r"
+    error: slos.yaml:9:22: nines cannot measure this query over its lookbacks: it reads `t2` at one instant beside selectors read over a range, so the counter's running total would be added to a rate over the lookback
+      hint: read it over the range too, such as rate(t2[{{.window}}])
+    ");
+    let openslo = openslo_ratio(
+        false,
+        "sum(count_over_time(ok[{{.window}}])) + sum(ok2)",
+        "sum(count_over_time(all[{{.window}}]))",
+    );
+    insta::assert_snapshot!(super::diagnostics(&openslo), @r"
+    error: slos.yaml:17:22: nines cannot measure this query over its lookbacks: it reads `ok2` at one instant beside selectors read over a range, so a single sample would be added to a sum over the lookback
+      hint: read it over the range too, such as sum_over_time(ok2[{{.window}}])
+    ");
+}
+
+#[test]
+fn rates_beside_counts_over_the_range_are_refused_where_written() {
+    let native = "apiVersion: nines/v1\nservices:\n  - name: api\n    slos:\n      - name: inc\n        \
+                  objective: 99.9\n        window: 28d\n        sli:\n          prometheus:\n            \
+                  good: sum(increase(ok[{{.window}}]))\n            \
+                  total: sum(rate(t[{{.window}}])) + sum(increase(t2[{{.window}}]))\n";
+    let loaded = load_str("slos.yaml", native);
+    assert_eq!(loaded.catalog.slos().count(), 0);
+    insta::assert_snapshot!(rendered(&loaded), @r"
+    error: slos.yaml:11:20: this query mixes rate(), which counts events per second, with increase(), which counts them over the whole range, so its count has no single unit
+      hint: write the query with rate() only, or with increase() only
+    ");
+    // Each query has one unit, even when the two queries differ: the rules scale each.
+    let apart = native.replace(
+        "sum(rate(t[{{.window}}])) + sum(increase(t2[{{.window}}]))",
+        "sum(rate(t[{{.window}}]))",
+    );
+    assert_eq!(super::diagnostics(&apart), "");
+}
+
+#[test]
 fn other_kubernetes_documents_are_skipped_and_lists_are_read() {
     // A manifest with a Deployment and a Service beside a Sloth resource, and Sloth resources
     // as `kubectl get -o yaml` lists them, with what the cluster adds.

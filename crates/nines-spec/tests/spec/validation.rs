@@ -307,3 +307,26 @@ fn nothing_to_check_is_an_error() {
     );
     assert!(loaded.has_errors());
 }
+
+#[test]
+fn ratio_timeslices_take_no_target_and_no_no_data() {
+    let text = r#"
+apiVersion: nines/v1
+services:
+  - name: shop
+    sources:
+      - {name: access, kind: access-log, format: combined}
+    slos:
+      - name: availability
+        objective: 99
+        window: 1d
+        budgeting: {method: ratio-timeslices, slice: 1m, target: 95, no_data: bad}
+        sli: {source: access, bad: status >= 500}
+"#;
+    let found = diagnostics(text);
+    assert!(
+        found.contains("ratio-timeslices budgeting takes no `target`")
+            && found.contains("ratio-timeslices budgeting takes no `no_data`"),
+        "{found}"
+    );
+}

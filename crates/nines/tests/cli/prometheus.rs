@@ -525,7 +525,8 @@ fn three_healthy_hours(at_s: i64) -> String {
 }
 
 /// An error series that does not exist yet means no errors, as in the generated rules' `or
-/// on() vector(0)`: the report measures the SLO instead of calling it no data.
+/// on() vector(0)`: the report measures the SLO instead of calling it no data. Since a
+/// misspelt errors query looks the same, one warning says so.
 #[test]
 fn report_counts_a_missing_error_series_as_no_errors() {
     let Some(server) = live::Server::start(&three_healthy_hours(1_767_225_600)) else {
@@ -541,7 +542,13 @@ fn report_counts_a_missing_error_series_as_no_errors() {
         "--format",
         "json",
     ]);
-    assert_eq!(output.stderr, "");
+    assert_eq!(
+        output.stderr,
+        "warning: api/availability: the errors query gave no sample in the whole range while \
+         the total query did, so every minute with a total was counted as zero errors (an \
+         error counter that has never counted has no series either); check its metric name \
+         and labels: sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[1m]))\n"
+    );
     let json = output.json();
     let availability = json["slos"]
         .as_array()
@@ -555,4 +562,90 @@ fn report_counts_a_missing_error_series_as_no_errors() {
     assert_eq!(availability["bad"], 0.0);
     assert_eq!(availability["coverage"]["minutes_with_data"], 180);
     assert_eq!(availability["status"], "ok");
+}
+
+#[test]
+fn generate_takes_a_no_data_lookback_of_whole_minutes_up_to_400_days() {
+    let generate = |lookback: &str| {
+        nines(&[
+            "generate",
+            "prometheus",
+            "examples/prometheus/slos.yaml",
+            "--no-data-alert",
+            lookback,
+        ])
+    };
+    for (lookback, message) in [
+        (
+            "90s",
+            "error: --no-data-alert: 90s is not a whole number of minutes",
+        ),
+        (
+            "401d",
+            "error: --no-data-alert: 401d is longer than 400 days",
+        ),
+        (
+            "-5m",
+            "error: --no-data-alert: `-5m` is not a duration: it must be longer than zero",
+        ),
+        (
+            "0m",
+            "error: --no-data-alert: `0m` is not a duration: it must be longer than zero",
+        ),
+    ] {
+        let output = generate(lookback);
+        assert_eq!(output.code, 2, "{lookback}: {}", output.stderr);
+        assert_eq!(output.stdout, "");
+        assert!(output.stderr.starts_with(message), "{}", output.stderr);
+        assert!(
+            output
+                .stderr
+                .contains("hint: give whole minutes from 1m to 400d, such as 30m or 1h"),
+            "{}",
+            output.stderr
+        );
+    }
+
+    // The bounds themselves are taken; a lookback under 5m says what it risks, once, and
+    // nothing about the alerts' lookbacks, which are the preset's.
+    let longest = generate("400d");
+    assert_eq!(longest.code, 0, "{}", longest.stderr);
+    assert!(longest.stdout.contains("SLONoData"), "{}", longest.stdout);
+    let shortest = generate("1m");
+    assert_eq!(shortest.code, 0, "{}", shortest.stderr);
+    assert!(
+        shortest.stdout.contains("slo:sli_valid:rate1m"),
+        "{}",
+        shortest.stdout
+    );
+    assert_eq!(
+        shortest.stderr,
+        "note: --no-data-alert 1m reads rate() over 1m, which holds too few samples at scrape \
+         intervals of 30s or more: SLONoData may fire while requests flow; 5m or more is safer\n\
+         2 rule group(s), one per SLO measured by Prometheus\n"
+    );
+}
+
+#[test]
+fn generate_refuses_a_label_given_twice() {
+    let output = nines(&[
+        "generate",
+        "prometheus",
+        "examples/prometheus/slos.yaml",
+        "--operator",
+        "--label",
+        "prometheus=k8s",
+        "--label",
+        "prometheus=main",
+    ]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert_eq!(output.stdout, "");
+    assert!(
+        output.stderr.starts_with(
+            "error: --label `prometheus` is given twice, as `k8s` and as `main`\n  hint: a \
+             Kubernetes label has one value: give each key once"
+        ),
+        "{}",
+        output.stderr
+    );
 }
