@@ -200,6 +200,7 @@ impl<'a> Evaluator<'a> {
         GroupReport {
             group: group.to_owned(),
             valid: counts.valid,
+            good: counts.good,
             bad: counts.bad(),
             sli: state.tally.sli(),
             error_budget_remaining: state.budget.remaining,

@@ -326,6 +326,9 @@ pub struct GroupReport {
     /// Valid events.
     #[serde(serialize_with = "count")]
     pub valid: f64,
+    /// Good events.
+    #[serde(serialize_with = "count")]
+    pub good: f64,
     /// Bad events.
     #[serde(serialize_with = "count")]
     pub bad: f64,

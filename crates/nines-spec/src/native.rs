@@ -512,6 +512,26 @@ pub(crate) fn decode_source(cx: &mut Context<'_>, node: &Node) -> Option<Source>
         None => "access-log",
     };
     sources::check_keys(cx, &map, kind);
+    let (foreign, takes): (&[&str], &str) = match kind {
+        "access-log" => (
+            &["timestamp", "timestamp_unit", "fields", "sample_rate"],
+            "`format`, and `layout` for nginx",
+        ),
+        "json" | "csv" => (
+            &["format", "layout"],
+            "`timestamp`, `timestamp_unit`, `fields` and `sample_rate`",
+        ),
+        _ => (&[], ""),
+    };
+    for key in foreign {
+        if let Some(value) = map.get(key) {
+            cx.error_hint(
+                value.position,
+                format!("`{key}` does not apply to a source of kind `{kind}`"),
+                format!("a source of kind `{kind}` takes {takes}"),
+            );
+        }
+    }
     let format = match kind {
         "access-log" => SourceFormat::AccessLog(access_log_layout(cx, &map)?),
         "json" => SourceFormat::JsonLines(record_mapping(cx, &map)?),

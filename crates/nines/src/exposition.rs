@@ -36,7 +36,7 @@ pub(crate) fn exposition(report: &Report) -> String {
     family(&mut out, metrics::EVENTS, subjects.iter(), |s, out| {
         for (kind, value) in [
             ("valid", Some(s.valid)),
-            ("good", s.good),
+            ("good", Some(s.good)),
             ("bad", Some(s.bad)),
             ("excluded", s.excluded),
         ] {
@@ -124,7 +124,7 @@ struct Subject<'a> {
     group: Option<&'a str>,
     sli: Option<f64>,
     valid: f64,
-    good: Option<f64>,
+    good: f64,
     bad: f64,
     excluded: Option<f64>,
     remaining: f64,
@@ -137,7 +137,7 @@ fn subjects(slo: &SloReport) -> impl Iterator<Item = Subject<'_>> {
         group: None,
         sli: slo.sli,
         valid: slo.valid,
-        good: Some(slo.good),
+        good: slo.good,
         bad: slo.bad,
         excluded: Some(slo.excluded),
         remaining: slo.error_budget.remaining,
@@ -148,7 +148,7 @@ fn subjects(slo: &SloReport) -> impl Iterator<Item = Subject<'_>> {
         group: Some(&group.group),
         sli: group.sli,
         valid: group.valid,
-        good: None,
+        good: group.good,
         bad: group.bad,
         excluded: None,
         remaining: group.error_budget_remaining,

@@ -330,3 +330,21 @@ services:
         "{found}"
     );
 }
+
+#[test]
+fn options_of_other_source_kinds_are_refused() {
+    let text = r#"
+apiVersion: nines/v1
+services:
+  - name: shop
+    sources:
+      - {name: access, kind: access-log, format: combined, sample_rate: rate}
+      - {name: app, kind: json, timestamp: ts, format: combined}
+"#;
+    let found = diagnostics(text);
+    assert!(
+        found.contains("`sample_rate` does not apply to a source of kind `access-log`")
+            && found.contains("`format` does not apply to a source of kind `json`"),
+        "{found}"
+    );
+}

@@ -254,6 +254,7 @@ fn the_exposition_has_each_group_beside_the_whole() {
         r#"nines_slo_error_budget_remaining_ratio{service="web",slo="availability",group="POST"} -4"#,
     );
     has(r#"nines_slo_window_events{service="web",slo="availability",group="GET",kind="bad"} 1"#);
+    has(r#"nines_slo_window_events{service="web",slo="availability",group="GET",kind="good"} 5"#);
     let get = text
         .lines()
         .find_map(|l| {
