@@ -721,6 +721,10 @@ fn decode_slo_with(
         Some(node) => budgeting(cx, node),
         None => Some(Budgeting::Occurrences),
     };
+    if let (Some(window), Some(budgeting), Some(node)) = (&window, budgeting, map.get("budgeting"))
+    {
+        check_slice_fits(cx, node, window, budgeting);
+    }
     let sli_node = map.require(cx, "sli", "an SLO");
     let prometheus = sli_node.and_then(|n| map_value(n, "prometheus"));
     let source = match prometheus {
@@ -913,6 +917,35 @@ fn window(cx: &mut Context<'_>, node: &Node) -> Option<Window> {
         time_zone_name: zone_name.to_owned(),
         week_start,
     }))
+}
+
+/// A slice longer than the window is never whole inside it, so it would never be judged; one
+/// that does not divide a day has slices that cross every day's edge.
+fn check_slice_fits(cx: &mut Context<'_>, node: &Node, window: &Window, budgeting: Budgeting) {
+    let slice = match budgeting {
+        Budgeting::Occurrences => return,
+        Budgeting::Timeslices { slice, .. } | Budgeting::RatioTimeslices { slice } => slice,
+    };
+    let length = window.nominal_length();
+    if slice.minutes() > length.minutes() {
+        cx.error_hint(
+            node.position,
+            format!("a slice of {slice} is longer than the window ({length})"),
+            "a slice is judged once it lies wholly in the window; choose a slice such as 1m \
+             or 5m",
+        );
+    } else if 1_440 % slice.minutes() != 0 {
+        cx.warning(
+            node.position,
+            format!("a slice of {slice} does not divide a day"),
+            Some(
+                "slices follow one another from the Unix epoch, so with this length they do \
+                 not start at midnight and one crosses each day's edge; choose a length that \
+                 divides 24h, such as 5m, 10m or 1h"
+                    .to_owned(),
+            ),
+        );
+    }
 }
 
 fn budgeting(cx: &mut Context<'_>, node: &Node) -> Option<Budgeting> {

@@ -348,3 +348,31 @@ services:
         "{found}"
     );
 }
+
+#[test]
+fn slices_fit_the_window_and_divide_a_day() {
+    let text = r#"
+apiVersion: nines/v1
+services:
+  - name: shop
+    sources:
+      - {name: access, kind: access-log, format: combined}
+    slos:
+      - name: long
+        objective: 99
+        window: 1d
+        budgeting: {method: timeslices, slice: 2d, target: 95}
+        sli: {source: access, bad: status >= 500}
+      - name: odd
+        objective: 99
+        window: 1d
+        budgeting: {method: ratio-timeslices, slice: 7m}
+        sli: {source: access, bad: status >= 500}
+"#;
+    let found = diagnostics(text);
+    assert!(
+        found.contains("a slice of 2d is longer than the window (1d)")
+            && found.contains("a slice of 7m does not divide a day"),
+        "{found}"
+    );
+}
