@@ -526,6 +526,13 @@ fn newest_minute_end(series: &[(&Slo, SloSeries)]) -> anyhow::Result<i64> {
         ));
     };
     let end = (last.div_euclid(MINUTE_MS) + 1) * MINUTE_MS;
+    if Timestamp::from_millisecond(end).is_err() {
+        return Err(Hinted::error(
+            "the newest event is at the very end of year 9999, later than a report can be \
+             evaluated",
+            "a log line with a wrong year is the usual cause; pass --at to choose the time",
+        ));
+    }
     let now = Timestamp::now().as_millisecond();
     if end > now + MINUTE_MS {
         eprintln!(

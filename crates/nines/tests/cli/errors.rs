@@ -196,3 +196,19 @@ fn an_empty_input_is_named() {
         output.stderr
     );
 }
+
+#[test]
+fn an_event_at_the_end_of_time_needs_a_time() {
+    let (_dir, log) = temp_file(
+        "late.log",
+        "10.0.0.1 - - [31/Dec/9999:23:59:30 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"t\"\n",
+    );
+    let input = format!("access={log}");
+    let output = nines(&["report", "examples/website.yaml", "-i", &input]);
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("end of year 9999") && output.stderr.contains("--at"),
+        "{}",
+        output.stderr
+    );
+}
