@@ -127,9 +127,7 @@ impl<'f> CounterReader<'f> {
                 reason,
             } => {
                 let path = &source.counters[series].path;
-                let excerpt = format!("{path} = {} at {} ms", point.value, point.at);
-                let sample = Sample::new(point.place.line, reason, &excerpt);
-                out.malformed(point.place.input, sample);
+                out.malformed(point.place.input, point.rejected(path, reason));
             }
         });
     }

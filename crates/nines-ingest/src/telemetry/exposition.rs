@@ -273,6 +273,9 @@ impl<'f> ExpositionReader<'f> {
     /// Turns the buffered samples into events.
     fn flush(&mut self, out: &mut Out<'_>) {
         let mut scrapes: BTreeMap<(usize, i64), Vec<BucketIncrease>> = BTreeMap::new();
+        let metric = match &self.source.metric {
+            ExpositionMetric::Counter(name) | ExpositionMetric::Histogram(name) => name.as_str(),
+        };
         let ExpositionReader {
             increases,
             kinds,
@@ -306,11 +309,7 @@ impl<'f> ExpositionReader<'f> {
                 SeriesKind::Undeclared => {}
             },
             Change::Rejected { point, reason, .. } => {
-                let excerpt = format!("{} at {} ms", point.value, point.at);
-                out.malformed(
-                    point.place.input,
-                    Sample::new(point.place.line, reason, &excerpt),
-                );
+                out.malformed(point.place.input, point.rejected(metric, reason));
             }
         });
         for ((group, at), buckets) in scrapes {

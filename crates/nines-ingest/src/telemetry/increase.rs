@@ -14,6 +14,7 @@
 use nines_core::series::MINUTE_MS;
 
 use crate::error::Reason;
+use crate::stats::Sample;
 use crate::telemetry::Place;
 
 /// How many samples are buffered before a flush (about 32 bytes each).
@@ -26,6 +27,17 @@ pub(crate) struct Point {
     pub(crate) at: i64,
     pub(crate) value: f64,
     pub(crate) place: Place,
+}
+
+impl Point {
+    /// The malformed-record sample of a rejected point: `what` (the counter's name or path),
+    /// its value and its time as people read it.
+    pub(crate) fn rejected(&self, what: &str, reason: Reason) -> Sample {
+        let at = jiff::Timestamp::from_millisecond(self.at)
+            .map_or_else(|_| format!("{} ms", self.at), |t| t.to_string());
+        let excerpt = format!("{what} = {} at {at}", self.value);
+        Sample::new(self.place.line, reason, &excerpt)
+    }
 }
 
 /// What a flush found for one sample (other than a baseline).
@@ -166,6 +178,13 @@ pub(crate) fn spread(from: i64, to: i64, increase: f64, mut each: impl FnMut(i64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rejected_point_shows_its_time_as_people_read_it() {
+        // 1,796,292,120,000 ms after the epoch is 2026-12-03T10:02:00Z.
+        let rejected = sample(1_796_292_120_000, 10.0).rejected("err", Reason::bad("sample"));
+        assert_eq!(rejected.excerpt, "err = 10 at 2026-12-03T10:02:00Z");
+    }
 
     fn sample(at: i64, value: f64) -> Point {
         Point {
